@@ -1,0 +1,16 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ApiModule } from '@warden/api';
+import { ConfigModule, type WardenConfig } from '@warden/config';
+import { StorageModule } from '@warden/storage';
+import { type Logger, TelemetryModule } from '@warden/telemetry';
+
+/** The all-in-one process: storage, ingest and the API in one. */
+@Module({})
+export class AppModule {
+  static forRoot(config: WardenConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), TelemetryModule.forRoot(logger), StorageModule, ApiModule],
+    };
+  }
+}

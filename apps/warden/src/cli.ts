@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '@warden/config';
+import { serve } from './main.js';
+
+const program = new Command()
+  .name('warden')
+  .description('Audit and incident response for AI agents')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run Warden (HTTP API and ingest) with the settings in WARDEN_* variables')
+  .action(async () => {
+    await serve();
+  });
+
+program
+  .command('ingest')
+  .description('post the events of an NDJSON file to a running Warden and print what it accepted')
+  .argument('<file>', 'NDJSON file, one event per line')
+  .option('--url <url>', 'Warden to post to (default: WARDEN_URL, or http://127.0.0.1:8080)')
+  .option('--api-key <key>', 'credential to send as a bearer token (default: WARDEN_API_KEY)')
+  .action(async (file: string, options: { url?: string; apiKey?: string }) => {
+    const base = options.url ?? configuredUrl();
+    const body = await readFile(file);
+    const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
+    const key = options.apiKey ?? process.env.WARDEN_API_KEY;
+    if (key) headers.authorization = `Bearer ${key}`;
+    const response = await fetch(new URL('/v1/events', base), { method: 'POST', headers, body });
+    const text = await response.text();
+    if (response.status !== 202) {
+      process.stderr.write(`warden ingest: ${response.status} ${text}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const result = JSON.parse(text) as { accepted: number; duplicates: number; rejected: { index: number; event_id?: string; errors: { path: string; message: string }[] }[] };
+    process.stdout.write(`accepted ${result.accepted}, duplicates ${result.duplicates}, rejected ${result.rejected.length}\n`);
+    for (const r of result.rejected) {
+      const what = r.errors.map((e) => `${e.path || '(event)'}: ${e.message}`).join('; ');
+      process.stdout.write(`  line ${r.index + 1}${r.event_id ? ` (${r.event_id})` : ''}: ${what}\n`);
+    }
+    if (result.rejected.length > 0) process.exitCode = 2;
+  });
+
+function configuredUrl(): string {
+  try {
+    return loadConfig(process.env).url;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`warden: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`warden: ${(error as Error).message}\n`);
+  process.exit(1);
+});

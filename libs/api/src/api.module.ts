@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from '@warden/auth';
+import { IngestionModule } from '@warden/ingestion';
+import { ActionsController } from './actions/actions.controller.js';
+import { RejectedEventsController } from './actions/rejected-events.controller.js';
+import { EventsController } from './events/events.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { ProblemFilter } from './problem/problem.filter.js';
+
+/** The HTTP API: routes, the access guard on every /v1 route, problem+json errors. */
+@Module({
+  imports: [AuthModule, IngestionModule],
+  controllers: [EventsController, ActionsController, RejectedEventsController, HealthController],
+  providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+})
+export class ApiModule {}

@@ -1,0 +1,84 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { DomainError } from '@warden/common';
+import { LOGGER, type Logger } from '@warden/telemetry';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problem } from './problem-details.js';
+
+/** Domain error codes → HTTP status. Codes not listed are server faults. */
+const STATUS_BY_CODE: Record<string, number> = {
+  'REQUEST.INVALID': 400,
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
+  'INGEST.MALFORMED_JSON': 400,
+  'REQUEST.MALFORMED_JSON': 400,
+  'INGEST.NOT_AN_ARRAY': 400,
+  'INGEST.BATCH_TOO_LARGE': 413,
+  'QUERY.INVALID_CURSOR': 400,
+  NOT_FOUND: 404,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
+
+/** Errors raised by the HTTP layer itself (before a route runs) → stable codes and a useful detail. */
+const TRANSPORT_PROBLEMS: Record<number, { code: string; detail?: string }> = {
+  404: { code: 'NOT_FOUND' },
+  405: { code: 'REQUEST.METHOD_NOT_ALLOWED' },
+  413: { code: 'REQUEST.TOO_LARGE', detail: 'request body is larger than 8 MiB' },
+  415: {
+    code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    detail: 'send application/json, or application/x-ndjson for event batches',
+  },
+};
+
+export function toProblem(error: unknown, instance?: string): ProblemDetails {
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    if (status === 500) return problem(500, 'INTERNAL', TITLES[500], { instance });
+    const errors = (error as { errors?: ProblemDetails['errors'] }).errors;
+    return problem(status, error.code, TITLES[status] ?? 'Error', {
+      detail: error.message,
+      instance,
+      ...(errors ? { errors } : {}),
+      ...('location' in error ? (error as { location: object }).location : {}),
+    });
+  }
+  const status =
+    error instanceof HttpException
+      ? error.getStatus()
+      : typeof (error as { statusCode?: unknown }).statusCode === 'number'
+        ? (error as { statusCode: number }).statusCode
+        : 500;
+  if (status < 400 || status >= 500) return problem(500, 'INTERNAL', TITLES[500], { instance });
+  const known = TRANSPORT_PROBLEMS[status];
+  return problem(status, known?.code ?? `HTTP.${status}`, TITLES[status] ?? 'Error', {
+    detail: known?.detail ?? (error as Error).message,
+    instance,
+  });
+}
+
+/** One mapping from errors to problem+json, so no handler or lib deals in HTTP statuses. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const body = toProblem(error, request.url.split('?')[0]);
+    if (body.status >= 500) {
+      this.logger.error({ err: error, request_id: request.id, route: request.url.split('?')[0] }, 'request failed');
+    }
+    void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
+  }
+}

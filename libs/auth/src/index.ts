@@ -1,0 +1,3 @@
+export * from './caller.js';
+export * from './access.guard.js';
+export * from './auth.module.js';

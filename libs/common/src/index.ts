@@ -1,0 +1,3 @@
+export * from './domain-error.js';
+export * from './timestamp.js';
+export * from './keyed-mutex.js';

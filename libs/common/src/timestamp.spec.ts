@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { fromClickHouseDateTime64, parseRfc3339, toClickHouseDateTime64, toRfc3339Utc } from './timestamp.js';
+
+describe('RFC 3339 ↔ ClickHouse DateTime64(6)', () => {
+  it('converts an offset timestamp to UTC keeping microseconds', () => {
+    const i = parseRfc3339('2026-11-24T09:15:02.123456+01:00');
+    expect(toClickHouseDateTime64(i)).toBe('2026-11-24 08:15:02.123456');
+    expect(toRfc3339Utc(i)).toBe('2026-11-24T08:15:02.123456Z');
+  });
+
+  it('keeps millisecond and whole-second timestamps short', () => {
+    expect(toRfc3339Utc(parseRfc3339('2026-01-01T00:00:00.5-02:30'))).toBe('2026-01-01T02:30:00.500Z');
+    expect(toRfc3339Utc(parseRfc3339('2026-01-01T00:00:00Z'))).toBe('2026-01-01T00:00:00Z');
+  });
+
+  it('truncates digits beyond the microsecond rather than rounding into the next second', () => {
+    expect(toClickHouseDateTime64(parseRfc3339('2026-01-01T00:00:00.9999999Z'))).toBe('2026-01-01 00:00:00.999999');
+  });
+
+  it('reads ClickHouse values back', () => {
+    expect(toRfc3339Utc(fromClickHouseDateTime64('2026-11-24 08:15:02.000100'))).toBe('2026-11-24T08:15:02.000100Z');
+  });
+
+  it('refuses timestamps without an offset', () => {
+    expect(() => parseRfc3339('2026-11-24T09:15:02')).toThrow(RangeError);
+  });
+});

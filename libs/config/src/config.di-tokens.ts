@@ -1,0 +1,1 @@
+export const WARDEN_CONFIG = Symbol('WARDEN_CONFIG');

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import { DomainError } from '@warden/common';
+import { envSchema } from './env.schema.js';
+
+export type ClickHouseTarget =
+  | { kind: 'embedded'; dataDir: string; database: string }
+  | { kind: 'server'; url: string; username?: string; password?: string; database: string };
+
+/** Validated, typed configuration: the only way settings reach the rest of Warden. */
+export interface WardenConfig {
+  http: { host: string; port: number };
+  dataDir: string;
+  clickhouse: ClickHouseTarget;
+  retentionDays: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The Warden the CLI talks to. */
+  url: string;
+}
+
+export class ConfigError extends DomainError {
+  readonly code = 'CONFIG.INVALID';
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
+      { problems },
+    );
+  }
+}
+
+const KNOWN = new Set(Object.keys(envSchema.shape));
+
+/** Parses the environment once, at start-up; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
+  const problems: { variable: string; message: string }[] = [];
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('WARDEN_') && !KNOWN.has(name) && !name.startsWith('WARDEN_TEST_')) {
+      problems.push({ variable: name, message: 'unknown setting (check the spelling against the README)' });
+    }
+  }
+  const wardenOnly = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => KNOWN.has(k) && v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(wardenOnly);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? 'environment');
+      const received = wardenOnly[variable];
+      const shown = variable.includes('PASSWORD') || received === undefined ? '' : ` (got "${received}")`;
+      problems.push({ variable, message: `${issue.message}${shown}` });
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  const dataDir = resolve(e.WARDEN_DATA_DIR);
+  return {
+    http: { host: e.WARDEN_HOST, port: e.WARDEN_PORT },
+    dataDir,
+    clickhouse: e.WARDEN_CLICKHOUSE_URL
+      ? {
+          kind: 'server',
+          url: e.WARDEN_CLICKHOUSE_URL,
+          username: e.WARDEN_CLICKHOUSE_USER,
+          password: e.WARDEN_CLICKHOUSE_PASSWORD,
+          database: e.WARDEN_CLICKHOUSE_DATABASE,
+        }
+      : { kind: 'embedded', dataDir, database: e.WARDEN_CLICKHOUSE_DATABASE },
+    retentionDays: e.WARDEN_RETENTION_DAYS,
+    logLevel: e.WARDEN_LOG_LEVEL,
+    url: e.WARDEN_URL,
+  };
+}

@@ -1,0 +1,177 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { fromClickHouseDateTime64, parseRfc3339, toClickHouseDateTime64, toRfc3339Utc } from '@warden/common';
+import type { ActionQuery, AgentAction } from '@warden/contracts';
+import type { TableNames } from '../clickhouse/clickhouse.connection.js';
+import { decodeCursor, encodeCursor } from './action-cursor.js';
+import { AGENT_ACTION_COLUMNS, type AgentActionRow } from './agent-action.row.js';
+
+export interface StoredAction {
+  event: AgentAction;
+  /** When Warden stored it (RFC 3339, UTC). */
+  ingested_at: string;
+}
+
+export interface ActionPage {
+  items: StoredAction[];
+  next_cursor: string | null;
+}
+
+export interface PrincipalSummary {
+  principal: string;
+  total: number;
+  by_action_type: Record<string, number>;
+  first_seen: string;
+  last_seen: string;
+  distinct_resources: number;
+}
+
+// Aliases must not shadow column names: ClickHouse would apply them inside WHERE too.
+interface PayloadRow {
+  payload: string;
+  occurred_at_text: string;
+  ingested_at_text: string;
+  event_id: string;
+}
+
+/**
+ * Reads and writes of the raw log. Every method takes the tenant explicitly
+ * and every statement is parameterised: no caller input is spliced into SQL.
+ */
+export class AgentActionRepository {
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly tables: TableNames,
+  ) {}
+
+  /** Which of these event ids the tenant already has stored. */
+  async findExistingIds(tenant: string, eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT event_id FROM ${this.tables.agentActions}
+              WHERE tenant = {tenant:String} AND event_id IN {ids:Array(String)}`,
+      query_params: { tenant, ids: eventIds },
+      format: 'JSONCompactEachRow',
+    });
+    const rows = await rs.json<[string]>();
+    return new Set(rows.map((r) => r[0]));
+  }
+
+  async insert(rows: AgentActionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: this.tables.agentActions,
+      values: rows,
+      columns: [...AGENT_ACTION_COLUMNS] as [string, ...string[]],
+      format: 'JSONCompactEachRow',
+    });
+  }
+
+  async findById(tenant: string, eventId: string): Promise<StoredAction | null> {
+    const rs = await this.client.query({
+      query: `SELECT payload, toString(occurred_at) AS occurred_at_text, toString(ingested_at) AS ingested_at_text, event_id
+              FROM ${this.tables.agentActions} FINAL
+              WHERE tenant = {tenant:String} AND event_id = {id:String}
+              LIMIT 1`,
+      query_params: { tenant, id: eventId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<PayloadRow>();
+    return row ? toStored(row) : null;
+  }
+
+  /** Newest first, keyset-paged on (occurred_at, event_id) so new arrivals never shift a page. */
+  async list(tenant: string, q: ActionQuery): Promise<ActionPage> {
+    const where = ['tenant = {tenant:String}'];
+    const params: Record<string, unknown> = { tenant, limit: q.limit + 1 };
+    const eq = (column: string, name: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = {${name}:String}`);
+      params[name] = value;
+    };
+    eq('principal_id', 'principal', q.principal);
+    eq('agent_id', 'agent', q.agent);
+    eq('resource_type', 'resource_type', q.resource_type);
+    eq('resource_id', 'resource_id', q.resource_id);
+    eq('outcome', 'outcome', q.outcome);
+    eq('sensitivity', 'sensitivity', q.sensitivity);
+    if (q.action !== undefined) {
+      if (q.action.endsWith('.')) {
+        where.push('startsWith(action_type, {action_prefix:String})');
+        params.action_prefix = q.action;
+      } else {
+        eq('action_type', 'action', q.action);
+      }
+    }
+    if (q.from !== undefined) {
+      where.push(`occurred_at >= {from:DateTime64(6, 'UTC')}`);
+      params.from = chTime(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push(`occurred_at < {to:DateTime64(6, 'UTC')}`);
+      params.to = chTime(q.to);
+    }
+    if (q.cursor !== undefined) {
+      const c = decodeCursor(q.cursor);
+      where.push(`(occurred_at, event_id) < ({c_time:DateTime64(6, 'UTC')}, {c_id:String})`);
+      params.c_time = c.occurredAt;
+      params.c_id = c.eventId;
+    }
+    const rs = await this.client.query({
+      query: `SELECT payload, toString(occurred_at) AS occurred_at_text, toString(ingested_at) AS ingested_at_text, event_id
+              FROM ${this.tables.agentActions} FINAL
+              WHERE ${where.join(' AND ')}
+              ORDER BY occurred_at DESC, event_id DESC
+              LIMIT {limit:UInt32}`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<PayloadRow>();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toStored),
+      next_cursor:
+        rows.length > q.limit && last ? encodeCursor({ occurredAt: last.occurred_at_text, eventId: last.event_id }) : null,
+    };
+  }
+
+  async summarisePrincipal(tenant: string, principal: string): Promise<PrincipalSummary | null> {
+    const params = { tenant, principal };
+    const from = `${this.tables.agentActions} FINAL WHERE tenant = {tenant:String} AND principal_id = {principal:String}`;
+    const totals = await this.client.query({
+      query: `SELECT count() AS total, toString(min(occurred_at)) AS first_seen_text, toString(max(occurred_at)) AS last_seen_text,
+                     uniqExact(resource_type, resource_id) AS distinct_resources
+              FROM ${from}`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const [t] = await totals.json<{ total: string | number; first_seen_text: string; last_seen_text: string; distinct_resources: string | number }>();
+    if (!t || Number(t.total) === 0) return null;
+    const byType = await this.client.query({
+      query: `SELECT action_type, count() AS n FROM ${from} GROUP BY action_type ORDER BY n DESC, action_type`,
+      query_params: params,
+      format: 'JSONCompactEachRow',
+    });
+    const counts = await byType.json<[string, string | number]>();
+    return {
+      principal,
+      total: Number(t.total),
+      by_action_type: Object.fromEntries(counts.map(([type, n]) => [type, Number(n)])),
+      first_seen: isoFromCh(t.first_seen_text),
+      last_seen: isoFromCh(t.last_seen_text),
+      distinct_resources: Number(t.distinct_resources),
+    };
+  }
+}
+
+function chTime(rfc3339: string): string {
+  return toClickHouseDateTime64(parseRfc3339(rfc3339));
+}
+
+function isoFromCh(value: string): string {
+  return toRfc3339Utc(fromClickHouseDateTime64(value));
+}
+
+function toStored(row: PayloadRow): StoredAction {
+  return { event: JSON.parse(row.payload) as AgentAction, ingested_at: isoFromCh(row.ingested_at_text) };
+}

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import type { ClickHouseTarget } from '@warden/config';
+import { createChdbConnection } from 'chdb/connection';
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/**
+ * The one place that knows whether ClickHouse is a server or the embedded
+ * engine. Everything above talks to the same `@clickhouse/client` API.
+ */
+export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClient {
+  const common = {
+    application: 'warden',
+    request_timeout: 60_000,
+    clickhouse_settings: {
+      // Parameter values are bound server-side; make the engine refuse to
+      // guess at input formats so a malformed row fails instead of coercing.
+      date_time_input_format: 'best_effort' as const,
+    },
+  };
+  if (target.kind === 'server') {
+    return createClient({
+      ...common,
+      url: target.url,
+      username: target.username,
+      password: target.password,
+    });
+  }
+  const path = join(target.dataDir, 'clickhouse');
+  mkdirSync(path, { recursive: true });
+  // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes are the same.
+  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  return createClient({ ...common, connection });
+}
+
+/** Fully qualified, quoted table names. The database name is validated as an identifier by the config schema. */
+export class TableNames {
+  constructor(readonly database: string) {}
+  private q(table: string): string {
+    return `\`${this.database}\`.\`${table}\``;
+  }
+  get agentActions(): string {
+    return this.q('agent_actions');
+  }
+  get rejectedEvents(): string {
+    return this.q('rejected_events');
+  }
+  get migrations(): string {
+    return this.q('schema_migrations');
+  }
+}

@@ -1,0 +1,10 @@
+export { createClickHouseClient, TableNames } from './clickhouse/clickhouse.connection.js';
+export { Migrator } from './migrations/migrator.js';
+export { MIGRATIONS, type Migration } from './migrations/migrations.js';
+export * from './agent-actions/agent-action.repository.js';
+export * from './agent-actions/agent-action.row.js';
+export { InvalidCursorError } from './agent-actions/action-cursor.js';
+export * from './rejected-events/rejected-event.repository.js';
+export * from './storage.health.js';
+export * from './storage.module.js';
+export * from './storage.di-tokens.js';

@@ -1,0 +1,2 @@
+export const CLICKHOUSE_CLIENT = Symbol('CLICKHOUSE_CLIENT');
+export const TABLE_NAMES = Symbol('TABLE_NAMES');

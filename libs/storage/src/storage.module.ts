@@ -1,0 +1,69 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
+import { type Logger, LOGGER } from '@warden/telemetry';
+import { TableNames, createClickHouseClient } from './clickhouse/clickhouse.connection.js';
+import { AgentActionRepository } from './agent-actions/agent-action.repository.js';
+import { Migrator } from './migrations/migrator.js';
+import { RejectedEventRepository } from './rejected-events/rejected-event.repository.js';
+import { StorageHealth } from './storage.health.js';
+import { CLICKHOUSE_CLIENT, TABLE_NAMES } from './storage.di-tokens.js';
+
+/**
+ * Opens ClickHouse (server or embedded) and brings the schema up to date
+ * before anything else can use it: the app is not ready until migrated.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: TABLE_NAMES,
+      inject: [WARDEN_CONFIG],
+      useFactory: (config: WardenConfig) => new TableNames(config.clickhouse.database),
+    },
+    {
+      provide: CLICKHOUSE_CLIENT,
+      inject: [WARDEN_CONFIG, TABLE_NAMES, LOGGER],
+      useFactory: async (config: WardenConfig, tables: TableNames, logger: Logger) => {
+        const client = createClickHouseClient(config.clickhouse);
+        try {
+          const migrator = new Migrator(client, tables);
+          const applied = await migrator.migrate();
+          await migrator.applyRetention(config.retentionDays);
+          logger.info(
+            { storage: config.clickhouse.kind, database: tables.database, migrations_applied: applied },
+            'storage ready',
+          );
+          return client;
+        } catch (error) {
+          await client.close();
+          throw error;
+        }
+      },
+    },
+    {
+      provide: AgentActionRepository,
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES],
+      useFactory: (c: ClickHouseClient, t: TableNames) => new AgentActionRepository(c, t),
+    },
+    {
+      provide: RejectedEventRepository,
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES],
+      useFactory: (c: ClickHouseClient, t: TableNames) => new RejectedEventRepository(c, t),
+    },
+    {
+      provide: StorageHealth,
+      inject: [CLICKHOUSE_CLIENT],
+      useFactory: (c: ClickHouseClient) => new StorageHealth(c),
+    },
+  ],
+  exports: [CLICKHOUSE_CLIENT, TABLE_NAMES, AgentActionRepository, RejectedEventRepository, StorageHealth],
+})
+export class StorageModule implements OnApplicationShutdown {
+  constructor(@Inject(CLICKHOUSE_CLIENT) private readonly client: ClickHouseClient) {}
+
+  // The embedded engine is a process singleton: release it so a restart in the same process can reopen it.
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}

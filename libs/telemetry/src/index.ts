@@ -1,0 +1,4 @@
+export * from './logger.js';
+export * from './telemetry.module.js';
+export * from './telemetry.di-tokens.js';
+export type { Logger } from 'pino';

@@ -1,0 +1,15 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from './telemetry.di-tokens.js';
+
+@Global()
+@Module({})
+export class TelemetryModule {
+  static forRoot(logger: Logger): DynamicModule {
+    return {
+      module: TelemetryModule,
+      providers: [{ provide: LOGGER, useValue: logger }],
+      exports: [LOGGER],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './agent-action.factory.js';
+export * from './temp-dir.js';
