@@ -1,16 +1,24 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiModule } from '@warden/api';
 import { ConfigModule, type WardenConfig } from '@warden/config';
+import { IngestionModule, KafkaIngestModule } from '@warden/ingestion';
 import { StorageModule } from '@warden/storage';
 import { type Logger, TelemetryModule } from '@warden/telemetry';
 
-/** The all-in-one process: storage, ingest and the API in one. */
+/** The all-in-one process: storage, ingest (HTTP, and Kafka when configured) and the API in one. */
 @Module({})
 export class AppModule {
-  static forRoot(config: WardenConfig, logger: Logger): DynamicModule {
+  static forRoot(config: WardenConfig, logger: Logger, onFatal: (error: unknown) => void): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), TelemetryModule.forRoot(logger), StorageModule, ApiModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        TelemetryModule.forRoot(logger),
+        StorageModule.forRoot(),
+        IngestionModule,
+        ApiModule,
+        ...(config.kafka ? [KafkaIngestModule.forRoot(onFatal)] : []),
+      ],
     };
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '@warden/config';
+import { ConfigError, type WardenConfig, loadConfig } from '@warden/config';
+import { produceLines } from './produce.js';
 import { serve } from './main.js';
 
 const program = new Command()
@@ -44,9 +45,33 @@ program
     if (result.rejected.length > 0) process.exitCode = 2;
   });
 
+program
+  .command('produce')
+  .description('publish the events of an NDJSON file to the Kafka topic, keyed by principal id')
+  .argument('<file>', 'NDJSON file, one event per line (lines are sent as they are, valid or not)')
+  .option('--brokers <list>', 'host:port[,host:port] (default: WARDEN_KAFKA_BROKERS)')
+  .option('--topic <topic>', 'topic (default: WARDEN_KAFKA_TOPIC, or agent-actions)')
+  .action(async (file: string, options: { brokers?: string; topic?: string }) => {
+    const config = configOrExit();
+    const brokers = options.brokers?.split(',') ?? config.kafka?.brokers;
+    if (!brokers) {
+      process.stderr.write('warden produce: no brokers: pass --brokers or set WARDEN_KAFKA_BROKERS\n');
+      process.exitCode = 78;
+      return;
+    }
+    const topic = options.topic ?? config.kafka?.topic ?? 'agent-actions';
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+    const sent = await produceLines(brokers, topic, lines, config.kafka?.sasl);
+    process.stdout.write(`produced ${sent} messages to ${topic}\n`);
+  });
+
 function configuredUrl(): string {
+  return configOrExit().url;
+}
+
+function configOrExit(): WardenConfig {
   try {
-    return loadConfig(process.env).url;
+    return loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`warden: ${error.message}\n`);

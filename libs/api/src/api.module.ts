@@ -5,13 +5,14 @@ import { IngestionModule } from '@warden/ingestion';
 import { ActionsController } from './actions/actions.controller.js';
 import { RejectedEventsController } from './actions/rejected-events.controller.js';
 import { EventsController } from './events/events.controller.js';
+import { IngestMetricsController } from './events/ingest-metrics.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemFilter } from './problem/problem.filter.js';
 
 /** The HTTP API: routes, the access guard on every /v1 route, problem+json errors. */
 @Module({
   imports: [AuthModule, IngestionModule],
-  controllers: [EventsController, ActionsController, RejectedEventsController, HealthController],
+  controllers: [EventsController, IngestMetricsController, ActionsController, RejectedEventsController, HealthController],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class ApiModule {}

@@ -1,3 +1,4 @@
 export * from './domain-error.js';
 export * from './timestamp.js';
 export * from './keyed-mutex.js';
+export * from './retry.js';

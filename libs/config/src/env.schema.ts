@@ -8,6 +8,19 @@ const port = z.coerce
   .min(1, 'expected a port between 1 and 65535')
   .max(65535, 'expected a port between 1 and 65535');
 
+const positiveInt = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a number' })
+    .int('expected a whole number')
+    .min(min, `expected at least ${min}`)
+    .max(max, `expected at most ${max}`);
+
+const booleanFlag = z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true');
+
+const topicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name (letters, digits, ".", "_", "-")');
+
 /**
  * Every setting Warden reads from the environment. Unknown `WARDEN_*`
  * variables are reported too: a misspelt setting that is silently ignored
@@ -33,6 +46,24 @@ export const envSchema = z.object({
     .default(0),
   WARDEN_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Where the `warden` CLI finds a running Warden. */
+  WARDEN_KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s:]+:\d{1,5}(,[^,\s:]+:\d{1,5})*$/, 'expected host:port[,host:port…]')
+    .optional(),
+  WARDEN_KAFKA_TOPIC: topicName.default('agent-actions'),
+  WARDEN_KAFKA_DLQ_TOPIC: topicName.default('agent-actions.dlq'),
+  WARDEN_KAFKA_GROUP: z.string().min(1).max(255).default('warden-ingest'),
+  WARDEN_KAFKA_CLIENT_ID: z.string().min(1).max(255).default('warden'),
+  WARDEN_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  WARDEN_KAFKA_SASL_PASSWORD: z.string().optional(),
+  WARDEN_KAFKA_CREATE_TOPICS: booleanFlag.default(true),
+  WARDEN_KAFKA_BATCH_MAX_EVENTS: positiveInt(1, 100_000).default(10_000),
+  WARDEN_KAFKA_BATCH_MAX_WAIT_MS: positiveInt(1, 60_000).default(250),
+  WARDEN_KAFKA_BUFFER_MAX_BYTES: positiveInt(64 * 1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+  WARDEN_KAFKA_PARTITIONS_CONCURRENCY: positiveInt(1, 64).default(6),
+  WARDEN_INGEST_RETRY_INITIAL_MS: positiveInt(1, 60_000).default(200),
+  WARDEN_INGEST_RETRY_MAX_MS: positiveInt(1, 600_000).default(10_000),
+  WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),
   /** Credential the `warden` CLI sends (not used by the server). */
   WARDEN_API_KEY: z.string().min(1).optional(),
   WARDEN_URL: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a running Warden' }).default('http://127.0.0.1:8080'),

@@ -6,6 +6,23 @@ export type ClickHouseTarget =
   | { kind: 'embedded'; dataDir: string; database: string }
   | { kind: 'server'; url: string; username?: string; password?: string; database: string };
 
+export interface KafkaIngestConfig {
+  brokers: string[];
+  clientId: string;
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  sasl?: { mechanism: 'plain'; username: string; password: string };
+  createTopics: boolean;
+  /** Most events written to ClickHouse in one insert. */
+  batchMaxEvents: number;
+  /** Longest the consumer waits to fill a fetch before processing what it has. */
+  batchMaxWaitMs: number;
+  /** Bound on fetched-but-unprocessed bytes: no more is fetched until a batch is stored (backpressure). */
+  bufferMaxBytes: number;
+  partitionsConcurrency: number;
+}
+
 /** Validated, typed configuration: the only way settings reach the rest of Warden. */
 export interface WardenConfig {
   http: { host: string; port: number };
@@ -15,6 +32,10 @@ export interface WardenConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The Warden the CLI talks to. */
   url: string;
+  /** Set when WARDEN_KAFKA_BROKERS is: Warden then also consumes the Kafka topic. */
+  kafka?: KafkaIngestConfig;
+  retry: { initialMs: number; maxMs: number };
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends DomainError {
@@ -45,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0] ?? 'environment');
       const received = wardenOnly[variable];
-      const shown = variable.includes('PASSWORD') || received === undefined ? '' : ` (got "${received}")`;
+      const shown = /PASSWORD|KEY|SECRET/.test(variable) || received === undefined ? '' : ` (got "${received}")`;
       problems.push({ variable, message: `${issue.message}${shown}` });
     }
   }
@@ -68,5 +89,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     retentionDays: e.WARDEN_RETENTION_DAYS,
     logLevel: e.WARDEN_LOG_LEVEL,
     url: e.WARDEN_URL,
+    kafka: e.WARDEN_KAFKA_BROKERS
+      ? {
+          brokers: e.WARDEN_KAFKA_BROKERS.split(','),
+          clientId: e.WARDEN_KAFKA_CLIENT_ID,
+          topic: e.WARDEN_KAFKA_TOPIC,
+          dlqTopic: e.WARDEN_KAFKA_DLQ_TOPIC,
+          groupId: e.WARDEN_KAFKA_GROUP,
+          sasl: e.WARDEN_KAFKA_SASL_USERNAME
+            ? { mechanism: 'plain', username: e.WARDEN_KAFKA_SASL_USERNAME, password: e.WARDEN_KAFKA_SASL_PASSWORD ?? '' }
+            : undefined,
+          createTopics: e.WARDEN_KAFKA_CREATE_TOPICS,
+          batchMaxEvents: e.WARDEN_KAFKA_BATCH_MAX_EVENTS,
+          batchMaxWaitMs: e.WARDEN_KAFKA_BATCH_MAX_WAIT_MS,
+          bufferMaxBytes: e.WARDEN_KAFKA_BUFFER_MAX_BYTES,
+          partitionsConcurrency: e.WARDEN_KAFKA_PARTITIONS_CONCURRENCY,
+        }
+      : undefined,
+    retry: { initialMs: e.WARDEN_INGEST_RETRY_INITIAL_MS, maxMs: e.WARDEN_INGEST_RETRY_MAX_MS },
+    shutdownTimeoutMs: e.WARDEN_SHUTDOWN_TIMEOUT_MS,
   };
 }

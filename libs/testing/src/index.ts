@@ -1,2 +1,3 @@
 export * from './agent-action.factory.js';
 export * from './temp-dir.js';
+export * from './kafka-broker.js';

@@ -34,10 +34,7 @@ export class EventsController {
   @ApiResponse({ status: 415, description: 'Neither application/json nor application/x-ndjson' })
   async post(@Req() request: FastifyRequest, @CurrentCaller() caller: Caller): Promise<IngestResult> {
     const events = decodeBody(request);
-    return this.ingest.ingest(caller.tenant, events, {
-      transport: 'http',
-      describe: (index) => `http request ${request.id} event ${index}`,
-    });
+    return this.ingest.ingest(caller.tenant, events, { requestId: request.id });
   }
 
   @Get('schema')

@@ -1,78 +1,96 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyedMutex, instantFromDate } from '@warden/common';
-import { type AgentAction, checkAgentAction } from '@warden/contracts';
-import {
-  AgentActionRepository,
-  type RejectedEvent,
-  RejectedEventRepository,
-  toAgentActionRow,
-} from '@warden/storage';
+import type { AgentAction } from '@warden/contracts';
+import { AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
 import { LOGGER, type Logger } from '@warden/telemetry';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
-import type { IngestRejection, IngestResult } from './ingest-result.js';
-import { normalise } from './normalise.js';
+import { IngestMetrics } from '../metrics/ingest-metrics.js';
+import type { IngestResult } from './ingest-result.js';
+import { validateBatch } from './validate-batch.js';
 
-export interface BatchOrigin {
-  transport: 'http' | 'kafka';
-  /** Names where the batch came from, for the rejected-events table (request id, topic/partition@offset). */
-  describe: (index: number) => string;
+export interface StoreOutcome {
+  /** Events newly written to the log. */
+  inserted: number;
+  /** Events whose event_id the tenant already had. */
+  alreadyStored: number;
+  /** The events newly written, for the steps that follow storage (detection). */
+  stored: AgentAction[];
 }
 
 /**
- * validate → normalise → dedupe → store: the one ingest path every
- * transport uses. It resolves only once everything it was given is durably
- * stored (accepted events in the log, invalid ones in rejected_events), so
- * a transport may acknowledge exactly when this promise resolves.
+ * The store step every transport ends in: dedupe against the log, then
+ * insert. It resolves only once the events are durably stored, so a
+ * transport may acknowledge exactly when this promise resolves.
  */
 @Injectable()
 export class IngestService {
-  // Check-then-insert must not interleave for one tenant, or two requests
+  // Check-then-insert must not interleave for one tenant, or two batches
   // carrying the same event_id could both see it as new.
   private readonly perTenant = new KeyedMutex();
 
   constructor(
     @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
     @Inject(RejectedEventRepository) private readonly rejections: RejectedEventRepository,
+    @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async ingest(tenant: string, batch: DecodedEvent[], origin: BatchOrigin): Promise<IngestResult> {
-    const rejected: IngestRejection[] = [];
-    const toStoreRejected: RejectedEvent[] = [];
-    const fresh = new Map<string, AgentAction>();
-    let duplicates = 0;
+  /** Stores valid, normalised events (several tenants allowed), each event_id at most once per tenant. */
+  async store(events: AgentAction[]): Promise<StoreOutcome> {
+    const byTenant = new Map<string, AgentAction[]>();
+    for (const e of events) {
+      const list = byTenant.get(e.tenant);
+      if (list) list.push(e);
+      else byTenant.set(e.tenant, [e]);
+    }
+    const outcome: StoreOutcome = { inserted: 0, alreadyStored: 0, stored: [] };
+    for (const [tenant, tenantEvents] of byTenant) {
+      await this.perTenant.run(tenant, async () => {
+        const started = performance.now();
+        const existing = await this.actions.findExistingIds(
+          tenant,
+          tenantEvents.map((e) => e.event_id),
+        );
+        const fresh = tenantEvents.filter((e) => !existing.has(e.event_id));
+        const now = instantFromDate(new Date());
+        await this.actions.insert(fresh.map((e) => toAgentActionRow(e, now)));
+        this.metrics.recordInsert(fresh.length, performance.now() - started);
+        outcome.inserted += fresh.length;
+        outcome.alreadyStored += tenantEvents.length - fresh.length;
+        outcome.stored.push(...fresh);
+      });
+    }
+    this.metrics.recordStored(outcome.inserted, outcome.alreadyStored);
+    return outcome;
+  }
 
-    batch.forEach((item, index) => {
-      const check = checkAgentAction(item.value, Buffer.byteLength(item.raw, 'utf8'));
-      let errors = check.ok ? [] : check.errors;
-      if (check.ok && check.event.tenant !== tenant) {
-        errors = [{ path: 'tenant', message: `expected "${tenant}", the tenant of the credential that sent it` }];
-      }
-      if (errors.length > 0) {
-        const event_id = check.ok ? check.event.event_id : check.event_id;
-        rejected.push({ index, event_id, errors });
-        toStoreRejected.push({ tenant, transport: origin.transport, origin: origin.describe(index), event_id, errors, raw: item.raw });
-        return;
-      }
-      if (!check.ok) return;
-      if (fresh.has(check.event.event_id)) {
-        duplicates++;
-        return;
-      }
-      fresh.set(check.event.event_id, normalise(check.event));
-    });
-
-    const stored = await this.perTenant.run(tenant, async () => {
-      const existing = await this.actions.findExistingIds(tenant, [...fresh.keys()]);
-      const now = instantFromDate(new Date());
-      const rows = [...fresh.values()].filter((e) => !existing.has(e.event_id)).map((e) => toAgentActionRow(e, now));
-      await Promise.all([this.actions.insert(rows), this.rejections.insert(toStoreRejected, now)]);
-      return { inserted: rows.length, alreadyStored: existing.size };
-    });
-
-    const result = { accepted: stored.inserted, duplicates: duplicates + stored.alreadyStored, rejected };
+  /** The HTTP path: validate against the caller's tenant, store the valid, keep the invalid in rejected_events. */
+  async ingest(tenant: string, batch: DecodedEvent[], origin: { requestId: string }): Promise<IngestResult> {
+    const validated = validateBatch(batch, tenant);
+    this.metrics.recordReceived('http', batch.length);
+    const [stored] = await Promise.all([
+      this.store(validated.events),
+      this.rejections.insert(
+        validated.rejected.map((r) => ({
+          tenant,
+          transport: 'http' as const,
+          origin: `http request ${origin.requestId} event ${r.index}`,
+          event_id: r.event_id,
+          errors: r.errors,
+          raw: r.raw,
+        })),
+        instantFromDate(new Date()),
+      ),
+    ]);
+    this.metrics.recordRejected('http', 'contract', validated.rejected.length);
+    this.metrics.recordStored(0, validated.repeats);
+    const result: IngestResult = {
+      accepted: stored.inserted,
+      duplicates: stored.alreadyStored + validated.repeats,
+      rejected: validated.rejected.map(({ index, event_id, errors }) => ({ index, event_id, errors })),
+    };
     this.logger.debug(
-      { tenant, transport: origin.transport, received: batch.length, accepted: result.accepted, duplicates: result.duplicates, rejected: rejected.length },
+      { tenant, transport: 'http', received: batch.length, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length },
       'batch ingested',
     );
     return result;

@@ -38,8 +38,12 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
 /** Fully qualified, quoted table names. The database name is validated as an identifier by the config schema. */
 export class TableNames {
   constructor(readonly database: string) {}
+  /** Any Warden table, fully qualified. Table names come from code, never from input. */
+  table(name: string): string {
+    return `\`${this.database}\`.\`${name}\``;
+  }
   private q(table: string): string {
-    return `\`${this.database}\`.\`${table}\``;
+    return this.table(table);
   }
   get agentActions(): string {
     return this.q('agent_actions');

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { EVALUATION_ERROR } from '../../detection.errors.js';
+import { InMemoryActionHistory } from '../../history/in-memory-action-history.js';
+import type { ActionHistoryPort } from '../../history/action-history.port.js';
+import { detect, engineWith, fired, rule } from '../../testing/engine.fixture.js';
+import { at, event } from '../../testing/event.fixture.js';
+
+const DAY = 86_400;
+
+const firstGrant = rule({
+  id: 'first-grant',
+  kind: 'first_seen',
+  params: { when: { field: 'action.type', prefix: 'permission.' }, lookback: '30d' },
+});
+
+const grant = (id: string, s: number, resourceType = 'drive.folder', principal = 'agent-7') =>
+  event({ id, occurred_at: at(s), principal: { id: principal }, action: { type: 'permission.grant' }, resource: { type: resourceType, id: `${id}-res` } });
+
+describe('first-seen rules', () => {
+  it('fire when the history holds no such action by the principal in the lookback, asking for exactly that', async () => {
+    const history = new InMemoryActionHistory();
+    const [d, ...rest] = await detect(engineWith([firstGrant], history), [grant('g1', 0)]);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({
+      rule_id: 'first-grant',
+      trigger_event_id: 'g1',
+      evidence_event_ids: ['g1'],
+      count: 1,
+      summary: 'first permission.grant on a drive.folder by agent-7 in 30d: agent agent-7: permission.grant on drive.folder g1-res, success',
+    });
+    expect(history.queries).toEqual([
+      { tenant: 'acme', principalId: 'agent-7', actionType: 'permission.grant', resourceType: 'drive.folder', sinceIso: at(-30 * DAY), beforeIso: at(0) },
+    ]);
+  });
+
+  it('stay quiet when the principal did it within the lookback', async () => {
+    const history = new InMemoryActionHistory().record([grant('old', -29 * DAY)]);
+    expect(await detect(engineWith([firstGrant], history), [grant('g1', 0)])).toEqual([]);
+  });
+
+  it('fire when the only earlier time is older than the lookback', async () => {
+    const history = new InMemoryActionHistory().record([grant('old', -31 * DAY)]);
+    expect(fired(await detect(engineWith([firstGrant], history), [grant('g1', 0)]))).toEqual(['first-grant agent-7 @g1']);
+  });
+
+  it('treat another resource type, or another principal, as new', async () => {
+    const history = new InMemoryActionHistory().record([grant('old', -DAY)]);
+    const ds = await detect(engineWith([firstGrant], history), [grant('g1', 0, 'dataset'), grant('g2', 1, 'drive.folder', 'agent-8')]);
+    expect(fired(ds)).toEqual(['first-grant agent-7 @g1', 'first-grant agent-8 @g2']);
+  });
+
+  it('fire once when the same new action repeats before the store has it', async () => {
+    const history = new InMemoryActionHistory();
+    const ds = await detect(engineWith([firstGrant], history), [grant('g1', 0), grant('g2', 1), grant('g3', 2)]);
+    expect(fired(ds)).toEqual(['first-grant agent-7 @g1']);
+    expect(history.queries).toHaveLength(1);
+  });
+
+  it('fire again on a redelivered first event, with the same detection id', async () => {
+    const engine = engineWith([firstGrant], new InMemoryActionHistory());
+    const [a] = await detect(engine, [grant('g1', 0)]);
+    const [b] = await detect(engine, [grant('g1', 0)]);
+    expect(b.detection_id).toBe(a.detection_id);
+  });
+
+  it('record a failing history as an error of this rule and let other rules run', async () => {
+    const broken: ActionHistoryPort = { hasPrior: () => Promise.reject(new Error('clickhouse: connection refused')) };
+    const everyGrant = rule({ id: 'every-grant', kind: 'match', params: { when: { field: 'action.type', equals: 'permission.grant' } } });
+    const { detections, errors } = await engineWith([firstGrant, everyGrant], broken).evaluate([grant('g1', 0), grant('g2', 1)]);
+    expect(fired(detections)).toEqual(['every-grant agent-7 @g1', 'every-grant agent-7 @g2']);
+    expect(errors).toEqual([
+      {
+        code: EVALUATION_ERROR.HISTORY_UNAVAILABLE,
+        rule_id: 'first-grant',
+        message: 'action history unavailable: clickhouse: connection refused',
+        count: 2,
+        event_ids: ['g1', 'g2'],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,177 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { DomainError, retry } from '@warden/common';
+import { WARDEN_CONFIG, type KafkaIngestConfig, type WardenConfig } from '@warden/config';
+import { LOGGER, type Logger } from '@warden/telemetry';
+import { type Consumer, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { IngestMetrics } from '../metrics/ingest-metrics.js';
+import { IngestService } from '../pipeline/ingest.service.js';
+import { triageChunk } from './partition-chunk.js';
+
+export const INGEST_FATAL_HANDLER = Symbol('INGEST_FATAL_HANDLER');
+/** Called when the ingestor meets an error it must not retry: the process should drain and exit. */
+export type IngestFatalHandler = (error: unknown) => void;
+
+export class DeadLetterWriteError extends DomainError {
+  readonly code = 'INGEST.DLQ_WRITE_FAILED';
+}
+
+/** JavaScript faults are bugs: retrying them would loop forever on the same bytes. Everything else is I/O. */
+export function isRetriableIngestError(error: unknown): boolean {
+  return !(
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof SyntaxError ||
+    error instanceof ReferenceError
+  );
+}
+
+/**
+ * Consumes the agent-actions topic in a consumer group and feeds the same
+ * validate → store path as HTTP. Per partition: a fetched batch is cut into
+ * chunks of at most batchMaxEvents; each chunk's events are stored and its
+ * bad messages dead-lettered, and only then is its offset committed. While
+ * storage (or the DLQ) fails, the partition is paused and the chunk retried
+ * with capped backoff; nothing is committed past it.
+ */
+@Injectable()
+export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly kafka: Kafka;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private readonly config: KafkaIngestConfig;
+  private stopping = false;
+
+  constructor(
+    @Inject(WARDEN_CONFIG) private readonly warden: WardenConfig,
+    @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(INGEST_FATAL_HANDLER) private readonly onFatal: IngestFatalHandler,
+  ) {
+    if (!warden.kafka) throw new Error('KafkaIngestor needs WARDEN_KAFKA_BROKERS');
+    this.config = warden.kafka;
+    const log = logger.child({ component: 'kafka' });
+    this.kafka = new Kafka({
+      clientId: this.config.clientId,
+      brokers: this.config.brokers,
+      sasl: this.config.sasl,
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, message);
+        else log.warn(rest, message);
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config;
+    if (c.createTopics) await this.ensureTopics();
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: c.groupId,
+      maxWaitTimeInMs: c.batchMaxWaitMs,
+      maxBytes: c.bufferMaxBytes,
+      maxBytesPerPartition: Math.max(1024 * 1024, Math.floor(c.bufferMaxBytes / 4)),
+      retry: {
+        retries: 5,
+        // kafkajs restarts the consumer after a failed batch unless told otherwise: only a retriable fault may restart it.
+        restartOnFailure: async (error) => {
+          const again = !this.stopping && isRetriableIngestError(error);
+          if (!again) this.onFatal(error);
+          return again;
+        },
+      },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: c.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: c.partitionsConcurrency,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.logger.info({ topic: c.topic, group: c.groupId, brokers: c.brokers }, 'kafka ingest started');
+  }
+
+  /** SIGTERM: let the in-flight chunk finish and commit, then leave the group. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.logger.info('kafka ingest stopped');
+  }
+
+  private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const max = this.config.batchMaxEvents;
+    for (let start = 0; start < batch.messages.length; start += max) {
+      if (!isRunning() || isStale()) return;
+      const messages = batch.messages.slice(start, start + max);
+      this.metrics.recordReceived('kafka', messages.length);
+      const chunk = triageChunk(messages, { topic, partition }, new Date());
+      let paused = false;
+      await retry({
+        policy: this.warden.retry,
+        isRetriable: isRetriableIngestError,
+        shouldContinue: () => isRunning() && !isStale(),
+        onRetry: async (error, attempt, delayMs) => {
+          this.metrics.recordStorageFailure();
+          if (!paused) {
+            this.consumer?.pause([{ topic, partitions: [partition] }]);
+            paused = true;
+          }
+          this.logger.warn(
+            { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message } },
+            'storing a chunk failed; partition paused, retrying',
+          );
+          await heartbeat();
+        },
+        onRecovered: (attempts) => {
+          this.logger.info({ topic, partition, attempts }, 'storage is back; partition resumed');
+        },
+        task: async () => {
+          await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events)]);
+        },
+      }).finally(() => {
+        if (paused) this.consumer?.resume([{ topic, partitions: [partition] }]);
+      });
+      for (const reason of chunk.deadLetterReasons) this.metrics.recordRejected('kafka', reason);
+      this.metrics.recordStored(0, chunk.repeats);
+      // Stored (and dead-lettered) durably: only now may the group's offset move past these messages.
+      await this.consumer?.commitOffsets([{ topic, partition, offset: chunk.nextOffset }]);
+      resolveOffset(messages[messages.length - 1].offset);
+      await heartbeat();
+    }
+    const lag = Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
+    this.metrics.recordLag(topic, partition, Math.max(0, lag));
+  }
+
+  private async writeDeadLetters(letters: ReturnType<typeof triageChunk>['deadLetters']): Promise<void> {
+    if (letters.length === 0 || !this.producer) return;
+    try {
+      await this.producer.send({ topic: this.config.dlqTopic, acks: -1, messages: letters });
+    } catch (error) {
+      throw new DeadLetterWriteError(`writing ${letters.length} dead letters failed`, {}, { cause: error });
+    }
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [this.config.topic, this.config.dlqTopic].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 6 })), waitForLeaders: true });
+        this.logger.info({ topics: missing }, 'created kafka topics');
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

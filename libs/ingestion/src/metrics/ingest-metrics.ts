@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+
+type Transport = 'http' | 'kafka';
+
+/** Keeps the last N samples, for latency quantiles without unbounded memory. */
+class Reservoir {
+  private readonly samples: number[] = [];
+  private next = 0;
+  count = 0;
+  sum = 0;
+  max = 0;
+  constructor(private readonly size = 2048) {}
+  add(value: number): void {
+    this.count++;
+    this.sum += value;
+    if (value > this.max) this.max = value;
+    if (this.samples.length < this.size) this.samples.push(value);
+    else this.samples[this.next] = value;
+    this.next = (this.next + 1) % this.size;
+  }
+  quantile(q: number): number {
+    if (this.samples.length === 0) return 0;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  }
+  snapshot(): { count: number; avg: number; p50: number; p99: number; max: number } {
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      count: this.count,
+      avg: round(this.count === 0 ? 0 : this.sum / this.count),
+      p50: round(this.quantile(0.5)),
+      p99: round(this.quantile(0.99)),
+      max: round(this.max),
+    };
+  }
+}
+
+export interface IngestMetricsSnapshot {
+  received: Record<Transport, number>;
+  stored: number;
+  duplicates: number;
+  rejected: Record<string, number>;
+  storage_failures: number;
+  batch_size: ReturnType<Reservoir['snapshot']>;
+  insert_latency_ms: ReturnType<Reservoir['snapshot']>;
+  consumer_lag: Record<string, number>;
+}
+
+/**
+ * Ingest counters, readable at GET /v1/ingest/metrics. In-process and
+ * cheap to update on the hot path; OpenTelemetry export reads the same numbers.
+ */
+@Injectable()
+export class IngestMetrics {
+  private readonly received: Record<Transport, number> = { http: 0, kafka: 0 };
+  private storedCount = 0;
+  private duplicateCount = 0;
+  private readonly rejected = new Map<string, number>();
+  private storageFailures = 0;
+  private readonly batchSizes = new Reservoir();
+  private readonly insertLatency = new Reservoir();
+  private readonly lag = new Map<string, number>();
+
+  recordReceived(transport: Transport, n: number): void {
+    this.received[transport] += n;
+  }
+  recordStored(inserted: number, duplicates: number): void {
+    this.storedCount += inserted;
+    this.duplicateCount += duplicates;
+  }
+  /** `reason`: contract, not_json, too_large, …; keyed by transport so HTTP rejections and Kafka dead letters stay apart. */
+  recordRejected(transport: Transport, reason: string, n = 1): void {
+    if (n === 0) return;
+    const key = `${transport}.${reason}`;
+    this.rejected.set(key, (this.rejected.get(key) ?? 0) + n);
+  }
+  recordInsert(rows: number, latencyMs: number): void {
+    this.batchSizes.add(rows);
+    this.insertLatency.add(latencyMs);
+  }
+  recordStorageFailure(): void {
+    this.storageFailures++;
+  }
+  recordLag(topic: string, partition: number, lag: number): void {
+    this.lag.set(`${topic}/${partition}`, lag);
+  }
+
+  snapshot(): IngestMetricsSnapshot {
+    return {
+      received: { ...this.received },
+      stored: this.storedCount,
+      duplicates: this.duplicateCount,
+      rejected: Object.fromEntries([...this.rejected].sort()),
+      storage_failures: this.storageFailures,
+      batch_size: this.batchSizes.snapshot(),
+      insert_latency_ms: this.insertLatency.snapshot(),
+      consumer_lag: Object.fromEntries([...this.lag].sort()),
+    };
+  }
+}
