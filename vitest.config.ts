@@ -40,6 +40,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['libs/**/*.int-spec.ts', 'test/**/*.e2e-spec.ts'],
+          globalSetup: ['test/kafka-broker.global-setup.ts'],
         },
       },
     ],

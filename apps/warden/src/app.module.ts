@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiModule } from '@warden/api';
 import { ConfigModule, type WardenConfig } from '@warden/config';
+import { DETECTION_MIGRATIONS } from '@warden/detection';
 import { IngestionModule, KafkaIngestModule } from '@warden/ingestion';
 import { StorageModule } from '@warden/storage';
 import { type Logger, TelemetryModule } from '@warden/telemetry';
@@ -14,7 +15,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TelemetryModule.forRoot(logger),
-        StorageModule.forRoot(),
+        StorageModule.forRoot([...DETECTION_MIGRATIONS]),
         IngestionModule,
         ApiModule,
         ...(config.kafka ? [KafkaIngestModule.forRoot(onFatal)] : []),

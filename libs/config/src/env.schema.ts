@@ -64,6 +64,8 @@ export const envSchema = z.object({
   WARDEN_INGEST_RETRY_INITIAL_MS: positiveInt(1, 60_000).default(200),
   WARDEN_INGEST_RETRY_MAX_MS: positiveInt(1, 600_000).default(10_000),
   WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),
+  /** Extra rule directories, comma-separated, loaded after the shipped `rules/`. */
+  WARDEN_RULES_DIRS: z.string().min(1).optional(),
   /** Credential the `warden` CLI sends (not used by the server). */
   WARDEN_API_KEY: z.string().min(1).optional(),
   WARDEN_URL: z.url({ protocol: /^https?$/, message: 'expected the http(s) URL of a running Warden' }).default('http://127.0.0.1:8080'),

@@ -36,6 +36,7 @@ export interface WardenConfig {
   kafka?: KafkaIngestConfig;
   retry: { initialMs: number; maxMs: number };
   shutdownTimeoutMs: number;
+  detection: { ruleDirs: string[] };
 }
 
 export class ConfigError extends DomainError {
@@ -108,5 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       : undefined,
     retry: { initialMs: e.WARDEN_INGEST_RETRY_INITIAL_MS, maxMs: e.WARDEN_INGEST_RETRY_MAX_MS },
     shutdownTimeoutMs: e.WARDEN_SHUTDOWN_TIMEOUT_MS,
+    detection: {
+      ruleDirs: (e.WARDEN_RULES_DIRS ?? '')
+        .split(',')
+        .map((d) => d.trim())
+        .filter((d) => d !== '')
+        .map((d) => resolve(d)),
+    },
   };
 }

@@ -29,3 +29,11 @@ export { ACTION_HISTORY_PORT, type ActionHistoryPort } from './history/action-hi
 export { InMemoryActionHistory } from './history/in-memory-action-history.js';
 
 export { RULE_LOAD_ERROR, EVALUATION_ERROR, InvalidRuleError, HistoryUnavailableError, type RuleLoadErrorCode, type EvaluationErrorCode } from './detection.errors.js';
+
+// Wiring into Warden: ClickHouse adapters, the service in the ingest path, its module.
+export { DETECTION_MIGRATIONS } from './adapters/detection.migrations.js';
+export { ClickHouseActionHistory } from './adapters/clickhouse-action-history.js';
+export { DetectionRepository, detectionQuerySchema, type DetectionQuery, type StoredDetection } from './adapters/detection.repository.js';
+export { DetectionService, shippedRulesDir, type DetectionListener, type RulesStatus } from './service/detection.service.js';
+export { DETECTION_REPOSITORY } from './service/detection.di-tokens.js';
+export { DetectionModule } from './service/detection.module.js';

@@ -44,6 +44,7 @@ export interface IngestMetricsSnapshot {
   batch_size: ReturnType<Reservoir['snapshot']>;
   insert_latency_ms: ReturnType<Reservoir['snapshot']>;
   consumer_lag: Record<string, number>;
+  after_store_failures: Record<string, number>;
 }
 
 /**
@@ -60,6 +61,7 @@ export class IngestMetrics {
   private readonly batchSizes = new Reservoir();
   private readonly insertLatency = new Reservoir();
   private readonly lag = new Map<string, number>();
+  private readonly afterStoreFailures = new Map<string, number>();
 
   recordReceived(transport: Transport, n: number): void {
     this.received[transport] += n;
@@ -81,6 +83,9 @@ export class IngestMetrics {
   recordStorageFailure(): void {
     this.storageFailures++;
   }
+  recordAfterStoreFailure(step: string): void {
+    this.afterStoreFailures.set(step, (this.afterStoreFailures.get(step) ?? 0) + 1);
+  }
   recordLag(topic: string, partition: number, lag: number): void {
     this.lag.set(`${topic}/${partition}`, lag);
   }
@@ -95,6 +100,7 @@ export class IngestMetrics {
       batch_size: this.batchSizes.snapshot(),
       insert_latency_ms: this.insertLatency.snapshot(),
       consumer_lag: Object.fromEntries([...this.lag].sort()),
+      after_store_failures: Object.fromEntries([...this.afterStoreFailures].sort()),
     };
   }
 }

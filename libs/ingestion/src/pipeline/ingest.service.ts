@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KeyedMutex, instantFromDate } from '@warden/common';
+import { KeyedMutex, type UtcInstant, instantFromDate } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import { AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
 import { LOGGER, type Logger } from '@warden/telemetry';
@@ -8,6 +8,12 @@ import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import type { IngestResult } from './ingest-result.js';
 import { validateBatch } from './validate-batch.js';
 
+/**
+ * A step that follows storage (detection, for one). It sees each newly stored
+ * event once, in the ingest path; its failure is its own: ingestion goes on.
+ */
+export type AfterStoreHook = (events: AgentAction[], ingestedAt: UtcInstant) => Promise<void>;
+
 export interface StoreOutcome {
   /** Events newly written to the log. */
   inserted: number;
@@ -15,6 +21,8 @@ export interface StoreOutcome {
   alreadyStored: number;
   /** The events newly written, for the steps that follow storage (detection). */
   stored: AgentAction[];
+  /** The ingest time written with them. */
+  ingestedAt: UtcInstant;
 }
 
 /**
@@ -27,6 +35,7 @@ export class IngestService {
   // Check-then-insert must not interleave for one tenant, or two batches
   // carrying the same event_id could both see it as new.
   private readonly perTenant = new KeyedMutex();
+  private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
 
   constructor(
     @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
@@ -34,6 +43,11 @@ export class IngestService {
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Registers a step to run on every batch of newly stored events (detection registers itself here). */
+  addAfterStoreHook(name: string, hook: AfterStoreHook): void {
+    this.afterStoreHooks.push({ name, hook });
+  }
 
   /** Stores valid, normalised events (several tenants allowed), each event_id at most once per tenant. */
   async store(events: AgentAction[]): Promise<StoreOutcome> {
@@ -43,7 +57,7 @@ export class IngestService {
       if (list) list.push(e);
       else byTenant.set(e.tenant, [e]);
     }
-    const outcome: StoreOutcome = { inserted: 0, alreadyStored: 0, stored: [] };
+    const outcome: StoreOutcome = { inserted: 0, alreadyStored: 0, stored: [], ingestedAt: instantFromDate(new Date()) };
     for (const [tenant, tenantEvents] of byTenant) {
       await this.perTenant.run(tenant, async () => {
         const started = performance.now();
@@ -58,10 +72,24 @@ export class IngestService {
         outcome.inserted += fresh.length;
         outcome.alreadyStored += tenantEvents.length - fresh.length;
         outcome.stored.push(...fresh);
+        outcome.ingestedAt = now;
       });
     }
     this.metrics.recordStored(outcome.inserted, outcome.alreadyStored);
+    if (outcome.stored.length > 0) await this.runAfterStore(outcome.stored, outcome.ingestedAt);
     return outcome;
+  }
+
+  private async runAfterStore(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+    for (const { name, hook } of this.afterStoreHooks) {
+      try {
+        await hook(events, ingestedAt);
+      } catch (error) {
+        // The events are stored; a failing follower must not fail (and so redeliver) the batch.
+        this.metrics.recordAfterStoreFailure(name);
+        this.logger.error({ step: name, events: events.length, err: error }, 'after-store step failed');
+      }
+    }
   }
 
   /** The HTTP path: validate against the caller's tenant, store the valid, keep the invalid in rejected_events. */

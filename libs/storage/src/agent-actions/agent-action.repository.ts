@@ -79,6 +79,20 @@ export class AgentActionRepository {
     return row ? toStored(row) : null;
   }
 
+  /** Several stored events by id (evidence of a detection), newest first. */
+  async findByIds(tenant: string, eventIds: string[]): Promise<StoredAction[]> {
+    if (eventIds.length === 0) return [];
+    const rs = await this.client.query({
+      query: `SELECT payload, toString(occurred_at) AS occurred_at_text, toString(ingested_at) AS ingested_at_text, event_id
+              FROM ${this.tables.agentActions} FINAL
+              WHERE tenant = {tenant:String} AND event_id IN {ids:Array(String)}
+              ORDER BY occurred_at DESC, event_id DESC`,
+      query_params: { tenant, ids: eventIds },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<PayloadRow>()).map(toStored);
+  }
+
   /** Newest first, keyset-paged on (occurred_at, event_id) so new arrivals never shift a page. */
   async list(tenant: string, q: ActionQuery): Promise<ActionPage> {
     const where = ['tenant = {tenant:String}'];
@@ -132,6 +146,41 @@ export class AgentActionRepository {
       items: page.map(toStored),
       next_cursor:
         rows.length > q.limit && last ? encodeCursor({ occurredAt: last.occurred_at_text, eventId: last.event_id }) : null,
+    };
+  }
+
+  /**
+   * Stored events for replay (detection warm-up and catch-up), all tenants,
+   * oldest first by (occurred_at, event_id), a page at a time.
+   */
+  async replayPage(
+    filter: { ingestedAfter?: string; ingestedUpTo?: string; occurredFrom?: string },
+    after: { occurredAt: string; eventId: string } | null,
+    limit: number,
+  ): Promise<{ events: AgentAction[]; last: { occurredAt: string; eventId: string } | null }> {
+    const where = ['1'];
+    const params: Record<string, unknown> = { limit };
+    if (filter.ingestedAfter) (where.push(`ingested_at > {ia:DateTime64(6, 'UTC')}`), (params.ia = filter.ingestedAfter));
+    if (filter.ingestedUpTo) (where.push(`ingested_at <= {iu:DateTime64(6, 'UTC')}`), (params.iu = filter.ingestedUpTo));
+    if (filter.occurredFrom) (where.push(`occurred_at >= {of:DateTime64(6, 'UTC')}`), (params.of = filter.occurredFrom));
+    if (after) {
+      where.push(`(occurred_at, event_id) > ({c_time:DateTime64(6, 'UTC')}, {c_id:String})`);
+      params.c_time = after.occurredAt;
+      params.c_id = after.eventId;
+    }
+    const rs = await this.client.query({
+      query: `SELECT payload, toString(occurred_at) AS occurred_at_text, toString(ingested_at) AS ingested_at_text, event_id
+              FROM ${this.tables.agentActions} FINAL
+              WHERE ${where.join(' AND ')}
+              ORDER BY occurred_at, event_id LIMIT {limit:UInt32}`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<PayloadRow>();
+    const last = rows[rows.length - 1];
+    return {
+      events: rows.map((r) => JSON.parse(r.payload) as AgentAction),
+      last: last ? { occurredAt: last.occurred_at_text, eventId: last.event_id } : null,
     };
   }
 

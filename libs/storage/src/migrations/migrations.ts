@@ -58,4 +58,11 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS fsync_after_insert = 1, fsync_part_directory = 1`,
     ],
   },
+  {
+    version: 2,
+    name: 'agent_actions: skip index on ingested_at for catch-up scans',
+    statements: (t) => [
+      `ALTER TABLE ${t.agentActions} ADD INDEX IF NOT EXISTS idx_ingested_at ingested_at TYPE minmax GRANULARITY 1`,
+    ],
+  },
 ];

@@ -1,0 +1,61 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Caller, CurrentCaller } from '@warden/auth';
+import {
+  DETECTION_REPOSITORY,
+  type DetectionQuery,
+  type DetectionRepository,
+  DetectionService,
+  type RulesStatus,
+  type StoredDetection,
+  detectionQuerySchema,
+} from '@warden/detection';
+import { AgentActionRepository, type StoredAction } from '@warden/storage';
+import { z } from 'zod';
+import { ZodPipe } from '../http/zod-query.pipe.js';
+import { NotFoundError } from '../problem/request-errors.js';
+
+const detectionIdParam = z.string().regex(/^[0-9a-f]{32}$/, 'expected a 32-character detection id');
+
+@ApiTags('detections')
+@Controller('v1')
+export class DetectionsController {
+  constructor(
+    @Inject(DETECTION_REPOSITORY) private readonly detections: DetectionRepository,
+    @Inject(DetectionService) private readonly service: DetectionService,
+    @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
+  ) {}
+
+  @Get('detections')
+  @ApiOperation({ summary: 'Detections, most recent first. Filters: severity, rule, principal, from, to; limit ≤ 1000' })
+  async list(
+    @CurrentCaller() caller: Caller,
+    @Query(new ZodPipe(detectionQuerySchema, 'query')) query: DetectionQuery,
+  ): Promise<{ items: StoredDetection[] }> {
+    return { items: await this.detections.list(caller.tenant, query) };
+  }
+
+  @Get('detections/:id')
+  @ApiOperation({ summary: 'One detection with its evidence events' })
+  async get(
+    @CurrentCaller() caller: Caller,
+    @Param('id', new ZodPipe(detectionIdParam, 'path')) id: string,
+  ): Promise<{ detection: StoredDetection; evidence: StoredAction[] }> {
+    const detection = await this.detections.findById(caller.tenant, id);
+    if (!detection) throw new NotFoundError(`no detection "${id}"`);
+    return { detection, evidence: await this.actions.findByIds(caller.tenant, detection.evidence_event_ids) };
+  }
+
+  @Get('rules')
+  @ApiOperation({ summary: 'Loaded rules, load errors (file, rule id, path) and evaluation errors' })
+  rules(): RulesStatus {
+    return this.service.rulesStatus();
+  }
+
+  @Post('rules/reload')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Re-read the rule directories without a restart' })
+  reload(): Promise<RulesStatus> {
+    return this.service.reloadRules();
+  }
+}

@@ -1,0 +1,225 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type UtcInstant, fromClickHouseDateTime64, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
+import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
+import type { AgentAction } from '@warden/contracts';
+import { IngestService } from '@warden/ingestion';
+import { AgentActionRepository } from '@warden/storage';
+import { LOGGER, type Logger } from '@warden/telemetry';
+import type { DetectionRepository } from '../adapters/detection.repository.js';
+import type { Detection } from '../detection/detection.schema.js';
+import { DetectionEngine, type RuleError } from '../engine/detection-engine.js';
+import type { ActionHistoryPort } from '../history/action-history.port.js';
+import { type RuleLoadError, loadRules } from '../rules/rule-loader.js';
+import type { Rule } from '../rules/rule.schema.js';
+import { ACTION_HISTORY_PORT } from '../history/action-history.port.js';
+import { DETECTION_REPOSITORY } from './detection.di-tokens.js';
+
+export type DetectionListener = (detections: Detection[], context: { ingestedAt: UtcInstant; events: AgentAction[] }) => Promise<void>;
+
+export interface RulesStatus {
+  directories: string[];
+  loaded_at: string;
+  rules: { id: string; title: string; severity: string; kind: string; enabled: boolean; auto_contain: boolean; file: string | null }[];
+  errors: RuleLoadError[];
+  evaluation_errors: RuleError[];
+}
+
+const CHECKPOINT = 'default';
+const REPLAY_PAGE = 5000;
+
+/** The shipped `rules/` directory: found upwards from this module, so it works from src and from dist. */
+export function shippedRulesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'rules');
+    if (existsSync(join(candidate, 'README.md'))) return candidate;
+    const parent = resolve(dir, '..');
+    if (parent === dir) throw new Error('the shipped rules/ directory was not found');
+    dir = parent;
+  }
+}
+
+/**
+ * Detection inside the ingest path: each batch of newly stored events is
+ * evaluated right after it is stored; detections are stored (idempotent by
+ * detection_id) and handed to listeners (alerting, automatic containment).
+ *
+ * Window state survives a restart by being rebuilt from storage: at start,
+ * events stored up to the checkpoint are replayed into the windows (warm-up,
+ * no detections), then events stored after it are evaluated (catch-up), so
+ * a crash between storing and evaluating loses no detection.
+ */
+@Injectable()
+export class DetectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private engine!: DetectionEngine;
+  private status!: RulesStatus;
+  private readonly listeners: { name: string; listener: DetectionListener }[] = [];
+  private readonly inFlight = new Map<number, string>();
+  private nextBatch = 0;
+  private completedThrough: string | null = null;
+  private savedCheckpoint: string | null = null;
+  private checkpointTimer?: NodeJS.Timeout;
+  private readonly evaluationErrors = new Map<string, RuleError>();
+  private readonly counters = { evaluated: 0, detections: 0, listener_failures: 0 };
+
+  constructor(
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
+    @Inject(DETECTION_REPOSITORY) private readonly detections: DetectionRepository,
+    @Inject(ACTION_HISTORY_PORT) private readonly history: ActionHistoryPort,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Alerting and automatic containment subscribe here. */
+  addListener(name: string, listener: DetectionListener): void {
+    this.listeners.push({ name, listener });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { rules } = await this.loadRuleSet();
+    this.engine = new DetectionEngine(rules, { history: this.history });
+    await this.recover();
+    this.ingest.addAfterStoreHook('detection', (events, ingestedAt) => this.onStored(events, ingestedAt));
+    this.checkpointTimer = setInterval(() => void this.persistCheckpoint(), 2000);
+    this.checkpointTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.checkpointTimer);
+    await this.persistCheckpoint();
+  }
+
+  rulesStatus(): RulesStatus {
+    return { ...this.status, evaluation_errors: [...this.evaluationErrors.values()] };
+  }
+
+  metrics(): Record<string, number> {
+    return { ...this.counters, rules_loaded: this.engine.ruleIds.length };
+  }
+
+  /** Re-reads the rule directories; rules whose definition did not change keep their window state. */
+  async reloadRules(): Promise<RulesStatus> {
+    const { rules } = await this.loadRuleSet();
+    const result = await this.engine.reload(rules);
+    this.logger.info({ kept: result.kept.length, reset: result.reset.length, removed: result.removed.length }, 'rules reloaded');
+    return this.rulesStatus();
+  }
+
+  private async loadRuleSet(): Promise<{ rules: Rule[] }> {
+    const directories = [shippedRulesDir(), ...this.config.detection.ruleDirs];
+    const set = await loadRules(directories);
+    const fileOf = new Map(set.sources.map((s) => [s.rule_id, s.file]));
+    for (const error of set.errors) {
+      this.logger.error({ file: error.file, rule_id: error.rule_id, path: error.path, code: error.code }, `rule not loaded: ${error.message}`);
+    }
+    this.status = {
+      directories,
+      loaded_at: new Date().toISOString(),
+      rules: set.rules.map((r) => ({
+        id: r.id,
+        title: r.title,
+        severity: r.severity,
+        kind: r.kind,
+        enabled: r.enabled,
+        auto_contain: r.auto_contain,
+        file: fileOf.get(r.id) ?? null,
+      })),
+      errors: set.errors,
+      evaluation_errors: [],
+    };
+    return { rules: set.rules.filter((r) => r.enabled) };
+  }
+
+  private async onStored(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+    const id = this.nextBatch++;
+    const at = toClickHouseDateTime64(ingestedAt);
+    this.inFlight.set(id, at);
+    try {
+      await this.evaluate(events, ingestedAt);
+    } finally {
+      this.inFlight.delete(id);
+      if (this.completedThrough === null || at > this.completedThrough) this.completedThrough = at;
+    }
+  }
+
+  private async evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<Detection[]> {
+    const ordered = [...events].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
+    const result = await this.engine.evaluate(ordered);
+    this.counters.evaluated += events.length;
+    for (const e of result.errors) {
+      const key = `${e.code}/${e.rule_id ?? ''}`;
+      const seen = this.evaluationErrors.get(key);
+      this.evaluationErrors.set(key, seen ? { ...seen, count: seen.count + e.count } : e);
+    }
+    if (result.detections.length === 0) return [];
+    await this.detections.insert(result.detections, instantFromDate(new Date()));
+    this.counters.detections += result.detections.length;
+    for (const { name, listener } of this.listeners) {
+      try {
+        await listener(result.detections, { ingestedAt, events });
+      } catch (error) {
+        this.counters.listener_failures++;
+        this.logger.error({ listener: name, err: error }, 'detection listener failed');
+      }
+    }
+    return result.detections;
+  }
+
+  /** Warm-up from storage up to the checkpoint, then catch-up of what was stored after it. */
+  private async recover(): Promise<void> {
+    const checkpoint = await this.detections.checkpoint(CHECKPOINT);
+    if (checkpoint === null) return;
+    this.completedThrough = checkpoint;
+    this.savedCheckpoint = checkpoint;
+    const lookbackMs = this.engine.lookback().max_ms;
+    const from = fromClickHouseDateTime64(checkpoint);
+    const warmFrom = toClickHouseDateTime64({ epochSeconds: Math.floor(from.epochSeconds - lookbackMs / 1000), micros: from.micros });
+    let warmed = 0;
+    if (lookbackMs > 0) {
+      warmed = await this.replay({ ingestedUpTo: checkpoint, occurredFrom: warmFrom }, (events) => this.engine.warmUp(events).then(() => undefined));
+    }
+    const caughtUp = await this.replay({ ingestedAfter: checkpoint }, async (events) => {
+      await this.evaluate(events, instantFromDate(new Date()));
+    });
+    this.logger.info({ checkpoint, warmed_up: warmed, caught_up: caughtUp }, 'detection state rebuilt from storage');
+  }
+
+  private async replay(
+    filter: { ingestedAfter?: string; ingestedUpTo?: string; occurredFrom?: string },
+    each: (events: AgentAction[]) => Promise<void>,
+  ): Promise<number> {
+    let after: { occurredAt: string; eventId: string } | null = null;
+    let total = 0;
+    for (;;) {
+      const page = await this.actions.replayPage(filter, after, REPLAY_PAGE);
+      if (page.events.length === 0) return total;
+      await each(page.events);
+      total += page.events.length;
+      after = page.last;
+    }
+  }
+
+  /** Everything stored up to here has been evaluated: the oldest batch still in flight bounds it. */
+  private async persistCheckpoint(): Promise<void> {
+    const pending = [...this.inFlight.values()].sort()[0];
+    let through = this.completedThrough;
+    if (pending !== undefined) {
+      const p = fromClickHouseDateTime64(pending);
+      const before = p.micros > 0 ? { ...p, micros: p.micros - 1 } : { epochSeconds: p.epochSeconds - 1, micros: 999_999 };
+      const bound = toClickHouseDateTime64(before);
+      through = through === null || bound < through ? bound : through;
+    }
+    if (through === null || through === this.savedCheckpoint) return;
+    try {
+      await this.detections.saveCheckpoint(CHECKPOINT, through, instantFromDate(new Date()));
+      this.savedCheckpoint = through;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'saving the detection checkpoint failed; will retry');
+    }
+  }
+}
+
