@@ -55,11 +55,26 @@ export class DetectionRepository {
   async list(tenant: string, q: DetectionQuery): Promise<StoredDetection[]> {
     const where = ['tenant = {tenant:String}'];
     const params: Record<string, unknown> = { tenant, limit: q.limit };
-    if (q.severity) (where.push('severity = {severity:String}'), (params.severity = q.severity));
-    if (q.rule) (where.push('rule_id = {rule:String}'), (params.rule = q.rule));
-    if (q.principal) (where.push('principal_id = {principal:String}'), (params.principal = q.principal));
-    if (q.from) (where.push(`last_seen >= {from:DateTime64(6, 'UTC')}`), (params.from = ch(q.from)));
-    if (q.to) (where.push(`first_seen < {to:DateTime64(6, 'UTC')}`), (params.to = ch(q.to)));
+    if (q.severity) {
+      where.push('severity = {severity:String}');
+      params.severity = q.severity;
+    }
+    if (q.rule) {
+      where.push('rule_id = {rule:String}');
+      params.rule = q.rule;
+    }
+    if (q.principal) {
+      where.push('principal_id = {principal:String}');
+      params.principal = q.principal;
+    }
+    if (q.from) {
+      where.push(`last_seen >= {from:DateTime64(6, 'UTC')}`);
+      params.from = ch(q.from);
+    }
+    if (q.to) {
+      where.push(`first_seen < {to:DateTime64(6, 'UTC')}`);
+      params.to = ch(q.to);
+    }
     const rs = await this.client.query({
       query: `SELECT payload, toString(detected_at) AS detected_at_text FROM ${this.tables.table('detections')} FINAL
               WHERE ${where.join(' AND ')}

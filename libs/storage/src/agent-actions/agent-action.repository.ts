@@ -160,9 +160,18 @@ export class AgentActionRepository {
   ): Promise<{ events: AgentAction[]; last: { occurredAt: string; eventId: string } | null }> {
     const where = ['1'];
     const params: Record<string, unknown> = { limit };
-    if (filter.ingestedAfter) (where.push(`ingested_at > {ia:DateTime64(6, 'UTC')}`), (params.ia = filter.ingestedAfter));
-    if (filter.ingestedUpTo) (where.push(`ingested_at <= {iu:DateTime64(6, 'UTC')}`), (params.iu = filter.ingestedUpTo));
-    if (filter.occurredFrom) (where.push(`occurred_at >= {of:DateTime64(6, 'UTC')}`), (params.of = filter.occurredFrom));
+    if (filter.ingestedAfter) {
+      where.push(`ingested_at > {ia:DateTime64(6, 'UTC')}`);
+      params.ia = filter.ingestedAfter;
+    }
+    if (filter.ingestedUpTo) {
+      where.push(`ingested_at <= {iu:DateTime64(6, 'UTC')}`);
+      params.iu = filter.ingestedUpTo;
+    }
+    if (filter.occurredFrom) {
+      where.push(`occurred_at >= {of:DateTime64(6, 'UTC')}`);
+      params.of = filter.occurredFrom;
+    }
     if (after) {
       where.push(`(occurred_at, event_id) > ({c_time:DateTime64(6, 'UTC')}, {c_id:String})`);
       params.c_time = after.occurredAt;
