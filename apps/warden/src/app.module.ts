@@ -3,6 +3,7 @@ import { ApiModule } from '@warden/api';
 import { ConfigModule, type WardenConfig } from '@warden/config';
 import { DETECTION_MIGRATIONS } from '@warden/detection';
 import { IngestionModule, KafkaIngestModule } from '@warden/ingestion';
+import { RESPONSE_MIGRATIONS } from '@warden/response';
 import { StorageModule } from '@warden/storage';
 import { type Logger, TelemetryModule } from '@warden/telemetry';
 
@@ -15,7 +16,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TelemetryModule.forRoot(logger),
-        StorageModule.forRoot([...DETECTION_MIGRATIONS]),
+        StorageModule.forRoot([...DETECTION_MIGRATIONS, ...RESPONSE_MIGRATIONS]),
         IngestionModule,
         ApiModule,
         ...(config.kafka ? [KafkaIngestModule.forRoot(onFatal)] : []),

@@ -64,6 +64,9 @@ export const envSchema = z.object({
   WARDEN_INGEST_RETRY_INITIAL_MS: positiveInt(1, 60_000).default(200),
   WARDEN_INGEST_RETRY_MAX_MS: positiveInt(1, 600_000).default(10_000),
   WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),
+  /** YAML file with alert sinks, connectors and other structured settings. */
+  WARDEN_CONFIG: z.string().min(1).optional(),
+  WARDEN_RESPONSE_RETRY_INTERVAL_MS: positiveInt(100, 3_600_000).default(30_000),
   /** Extra rule directories, comma-separated, loaded after the shipped `rules/`. */
   WARDEN_RULES_DIRS: z.string().min(1).optional(),
   /** Credential the `warden` CLI sends (not used by the server). */

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { DomainError } from '@warden/common';
 import { envSchema } from './env.schema.js';
 
@@ -37,6 +39,9 @@ export interface WardenConfig {
   retry: { initialMs: number; maxMs: number };
   shutdownTimeoutMs: number;
   detection: { ruleDirs: string[] };
+  /** The parsed WARDEN_CONFIG file (each lib validates its own section), or {} when none is set. */
+  file: { path: string | null; content: Record<string, unknown> };
+  response: { retryIntervalMs: number };
 }
 
 export class ConfigError extends DomainError {
@@ -109,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       : undefined,
     retry: { initialMs: e.WARDEN_INGEST_RETRY_INITIAL_MS, maxMs: e.WARDEN_INGEST_RETRY_MAX_MS },
     shutdownTimeoutMs: e.WARDEN_SHUTDOWN_TIMEOUT_MS,
+    file: loadConfigFile(e.WARDEN_CONFIG),
+    response: { retryIntervalMs: e.WARDEN_RESPONSE_RETRY_INTERVAL_MS },
     detection: {
       ruleDirs: (e.WARDEN_RULES_DIRS ?? '')
         .split(',')
@@ -117,4 +124,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
         .map((d) => resolve(d)),
     },
   };
+}
+
+/** Reads the WARDEN_CONFIG YAML file; a missing or malformed file stops start-up naming it. */
+function loadConfigFile(path: string | undefined): WardenConfig['file'] {
+  if (path === undefined) return { path: null, content: {} };
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ variable: 'WARDEN_CONFIG', message: `cannot read ${absolute}: ${(error as Error).message}` }]);
+  }
+  let content: unknown;
+  try {
+    content = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError([{ variable: 'WARDEN_CONFIG', message: `${absolute} is not valid YAML: ${(error as Error).message}` }]);
+  }
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    throw new ConfigError([{ variable: 'WARDEN_CONFIG', message: `${absolute} must hold a mapping (sections such as connectors:, alerting:)` }]);
+  }
+  return { path: absolute, content: content as Record<string, unknown> };
+}
+
+/**
+ * Validates one section of the WARDEN_CONFIG file with the owning lib's
+ * schema; errors name the file and the path inside it.
+ */
+export function configSection<T>(
+  config: WardenConfig,
+  section: string,
+  schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+): T {
+  const parsed = schema.safeParse(config.file.content[section]);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({
+      variable: `WARDEN_CONFIG ${config.file.path ?? '(none)'}`,
+      message: `${[section, ...issue.path.map(String)].join('.')}: ${issue.message}`,
+    })),
+  );
 }

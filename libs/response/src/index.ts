@@ -28,3 +28,18 @@ export {
   type BlockedConnector,
 } from './containment/containment.pending-work.js';
 export { containmentIdFor } from './containment/containment-id.js';
+
+// The application around the decider: ledger, command handler, process manager, service, module.
+export { ResponseLedger, RESPONSE_MIGRATIONS, ConcurrencyConflictError, type StoredStream } from './ledger/response-ledger.js';
+export { ConnectorRegistry, connectorsSectionSchema, type ConnectorsSection } from './application/connector-registry.js';
+export { ExecuteContainmentCommand, ContainmentEventsRecorded, type ContainmentCommandResult } from './application/containment.commands.js';
+export { ContainmentRunner } from './application/containment.runner.js';
+export {
+  ContainmentService,
+  PrincipalAlreadyContainedError,
+  toView,
+  type ContainRequest,
+  type ContainmentView,
+} from './application/containment.service.js';
+export { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './application/response.di-tokens.js';
+export { ResponseModule } from './application/response.module.js';

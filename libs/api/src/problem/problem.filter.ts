@@ -14,6 +14,16 @@ const STATUS_BY_CODE: Record<string, number> = {
   'INGEST.BATCH_TOO_LARGE': 413,
   'QUERY.INVALID_CURSOR': 400,
   NOT_FOUND: 404,
+  'CONTAINMENT.NOT_FOUND': 404,
+  'CONTAINMENT.PRINCIPAL_ALREADY_CONTAINED': 409,
+  'CONTAINMENT.IDEMPOTENCY_KEY_REUSED': 409,
+  'CONTAINMENT.ALREADY_REQUESTED': 409,
+  'CONTAINMENT.NOT_CONTAINED': 409,
+  'CONTAINMENT.ALREADY_ROLLED_BACK': 409,
+  'CONTAINMENT.NOTHING_TO_RETRY': 409,
+  'CONTAINMENT.NO_CONNECTORS': 422,
+  'CONTAINMENT.UNKNOWN_CONNECTOR': 400,
+  'LEDGER.CONCURRENCY_CONFLICT': 409,
 };
 
 const TITLES: Record<number, string> = {
@@ -22,8 +32,10 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
+  409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
+  422: 'Unprocessable content',
   429: 'Too many requests',
   500: 'Internal server error',
   503: 'Service unavailable',

@@ -1,0 +1,52 @@
+import { type Connector, PostgresConnector, postgresConnectorConfigSchema } from '@warden/connectors';
+import { z } from 'zod';
+
+/** The `connectors:` section of the WARDEN_CONFIG file: one entry per configured target. */
+export const connectorsSectionSchema = z
+  .array(z.discriminatedUnion('kind', [postgresConnectorConfigSchema]))
+  .default([])
+  .superRefine((list, ctx) => {
+    const names = list.map((c) => c.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `connector name "${name}" is used twice` });
+    });
+  });
+export type ConnectorsSection = z.output<typeof connectorsSectionSchema>;
+
+type Closable = Connector & { close?: () => Promise<void> };
+
+/** The configured connector instances, by name. */
+export class ConnectorRegistry {
+  private readonly byName: Map<string, Closable>;
+
+  constructor(connectors: Closable[]) {
+    this.byName = new Map(connectors.map((c) => [c.name, c]));
+  }
+
+  static fromConfig(section: ConnectorsSection): ConnectorRegistry {
+    return new ConnectorRegistry(
+      section.map((c) => {
+        switch (c.kind) {
+          case 'postgres':
+            return new PostgresConnector(c);
+        }
+      }),
+    );
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  get(name: string): Connector | undefined {
+    return this.byName.get(name);
+  }
+
+  describe(): { name: string; kind: string }[] {
+    return [...this.byName.values()].map((c) => ({ name: c.name, kind: c.kind }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((c) => c.close?.()));
+  }
+}

@@ -1,0 +1,2 @@
+export const RESPONSE_LEDGER = Symbol('RESPONSE_LEDGER');
+export const CONNECTOR_REGISTRY = Symbol('CONNECTOR_REGISTRY');

@@ -1,0 +1,33 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { WARDEN_CONFIG, type WardenConfig, configSection } from '@warden/config';
+import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
+import { ResponseLedger } from '../ledger/response-ledger.js';
+import { ConnectorRegistry, connectorsSectionSchema } from './connector-registry.js';
+import { ContainmentCommandHandler } from './containment-command.handler.js';
+import { ContainmentRunner } from './containment.runner.js';
+import { ContainmentService } from './containment.service.js';
+import { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './response.di-tokens.js';
+
+/** Containment and rollback: the ledger, the command handler, the process manager and the connectors. */
+@Module({
+  imports: [CqrsModule.forRoot()],
+  providers: [
+    {
+      provide: RESPONSE_LEDGER,
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES],
+      useFactory: (c: ClickHouseClient, t: TableNames) => new ResponseLedger(c, t),
+    },
+    {
+      provide: CONNECTOR_REGISTRY,
+      inject: [WARDEN_CONFIG],
+      useFactory: (config: WardenConfig) => ConnectorRegistry.fromConfig(configSection(config, 'connectors', connectorsSectionSchema)),
+    },
+    ContainmentCommandHandler,
+    ContainmentRunner,
+    ContainmentService,
+  ],
+  exports: [ContainmentService, CONNECTOR_REGISTRY],
+})
+export class ResponseModule {}
