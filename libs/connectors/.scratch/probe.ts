@@ -1,0 +1,25 @@
+import { startScimTestServer } from '../src/scim/testing/scim-test-server.js';
+const s = await startScimTestServer({ token: 't' });
+const call = async (method: string, path: string, body?: unknown) => {
+  const r = await fetch(s.baseUrl + path, { method, headers: { authorization: 'Bearer t', 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  console.log(method, path, r.status, text.slice(0, 600));
+  return text ? JSON.parse(text) : undefined;
+};
+const u = await call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'agent-x', active: true });
+const u2 = await call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'other' });
+for (let i = 0; i < 3; i++) await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `g${i}`, members: i < 2 ? [{ value: u.id }, { value: u2.id }] : [] });
+await call('GET', `/Groups?filter=${encodeURIComponent(`members.value eq "${u.id}"`)}&attributes=displayName&startIndex=1&count=1`);
+await call('GET', `/Users?filter=${encodeURIComponent('userName eq "agent-x"')}&attributes=userName,active`);
+const gs = await call('GET', `/Groups`);
+const g0 = gs.Resources[0].id;
+await call('PATCH', `/Groups/${g0}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${u.id}"]` }] });
+await call('PATCH', `/Groups/${g0}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${u.id}"]` }] });
+await call('PATCH', `/Groups/${g0}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id }] }] });
+await call('PATCH', `/Users/${u.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+await call('GET', `/Users/${u.id}`);
+await call('PATCH', `/Groups/nope`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id }] }] });
+s.failNext(503);
+await call('GET', `/Users`);
+const r = await fetch(s.baseUrl + '/Users', { headers: { authorization: 'Bearer wrong' } }); console.log(r.status, await r.text());
+await s.close();
