@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '@warden/testing';
+import { agentAction, tempDir } from '@warden/testing';
 import { eventually } from '../support/warden-process.js';
 import { type RunningWarden, startWarden } from '../support/warden-server.js';
 
@@ -17,6 +17,14 @@ const missingDb = `warden_missing_${run}`;
 const data = tempDir();
 let admin: pg.Client;
 let warden: RunningWarden;
+let wardenEnv: Record<string, string>;
+let deleteSeq = 0;
+const unconfirmedDelete = (principal: string) =>
+  agentAction({
+    principal: { id: principal },
+    action: { type: 'resource.delete', confirmation: { required: true, obtained: false } },
+    resource: { type: 'email.message', id: `msg-${deleteSeq++}` },
+  });
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(new URL(path, warden.url), {
@@ -75,7 +83,8 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  warden = await startWarden({ WARDEN_DATA_DIR: join(data.path, 'store'), WARDEN_CONFIG: config, WARDEN_RESPONSE_RETRY_INTERVAL_MS: '500' });
+  wardenEnv = { WARDEN_DATA_DIR: join(data.path, 'store'), WARDEN_CONFIG: config, WARDEN_RESPONSE_RETRY_INTERVAL_MS: '500' };
+  warden = await startWarden(wardenEnv);
 });
 
 afterAll(async () => {
@@ -175,9 +184,35 @@ describe('one-click containment and exact rollback on PostgreSQL', () => {
     expect(await agentCanQuery()).toBe(true);
   });
 
+  it('in dry-run mode (the default), an auto_contain rule only records what it would have done', async () => {
+    const before = (await call('GET', `/v1/containments?principal=${agent}`)).json.items.length;
+    const res = await call('POST', '/v1/events', [unconfirmedDelete(agent)]);
+    expect(res.json.accepted).toBe(1);
+    const decisions = (await call('GET', '/v1/containments/automation')).json.items.filter((d: any) => d.candidate.principal === agent);
+    expect(decisions.map((d: any) => [d.action, d.candidate.ruleId])).toEqual([['would-contain', 'destructive-action-without-confirmation']]);
+    expect((await call('GET', `/v1/containments?principal=${agent}`)).json.items).toHaveLength(before);
+  });
+
+  it('with WARDEN_AUTO_CONTAIN=on, the rule contains the principal itself, attributed to the rule', async () => {
+    await warden.close();
+    warden = await startWarden({ ...wardenEnv, WARDEN_AUTO_CONTAIN: 'on' });
+    expect((await call('POST', '/v1/events', [unconfirmedDelete(agent)])).json.accepted).toBe(1);
+    const auto = await eventually(
+      () => call('GET', `/v1/containments?principal=${agent}`),
+      (r) => r.json.items.some((c: any) => c.requested_by === 'rule:destructive-action-without-confirmation' && c.status === 'contained'),
+      { what: 'automatic containment' },
+    );
+    const c = auto.json.items.find((x: any) => x.requested_by.startsWith('rule:'));
+    expect(c.reason).toMatch(/^automatic: rule destructive-action-without-confirmation/);
+    expect(await agentCanQuery()).toBe(false);
+    await call('POST', `/v1/containments/${c.containment_id}/rollback`, { reason: 'false positive' });
+    await settled(c.containment_id, 'rolled_back');
+    expect(await agentCanQuery()).toBe(true);
+  });
+
   it('answers 404 for an unknown containment and lists containments of a principal', async () => {
     expect((await call('GET', `/v1/containments/ctn_${'0'.repeat(32)}`)).status).toBe(404);
     const list = await call('GET', `/v1/containments?principal=${agent}`);
-    expect(list.json.items.map((c: any) => c.status)).toEqual(['rolled_back', 'rolled_back']);
+    expect(list.json.items.map((c: any) => c.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back']);
   });
 });

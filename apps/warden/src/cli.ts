@@ -65,6 +65,48 @@ program
     process.stdout.write(`produced ${sent} messages to ${topic}\n`);
   });
 
+async function callWarden(method: string, path: string, body: unknown, extraHeaders: Record<string, string> = {}): Promise<unknown> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
+  const key = process.env.WARDEN_API_KEY;
+  if (key) headers.authorization = `Bearer ${key}`;
+  const response = await fetch(new URL(path, configuredUrl()), { method, headers, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (response.status >= 300) {
+    process.stderr.write(`warden: ${response.status} ${text}\n`);
+    process.exit(1);
+  }
+  return JSON.parse(text);
+}
+
+program
+  .command('contain')
+  .description('cut a principal\'s access in every configured connector (snapshot first, so it can be rolled back)')
+  .argument('<principal>', 'principal id')
+  .requiredOption('--reason <text>', 'why: recorded in the audit trail')
+  .option('--incident <id>', 'incident id')
+  .option('--connectors <list>', 'comma-separated connector names (default: all)')
+  .option('--idempotency-key <key>', 'repeat a request safely (default: a new UUID)')
+  .option('--preview', 'show what would be revoked, revoke nothing')
+  .action(async (principal: string, o: { reason: string; incident?: string; connectors?: string; idempotencyKey?: string; preview?: boolean }) => {
+    const result = await callWarden(
+      'POST',
+      '/v1/containments',
+      { principal, reason: o.reason, incident_id: o.incident, connectors: o.connectors ? o.connectors.split(',') : 'all', preview: Boolean(o.preview) },
+      { 'idempotency-key': o.idempotencyKey ?? crypto.randomUUID() },
+    );
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  });
+
+program
+  .command('rollback')
+  .description('roll a containment back: restore exactly what was snapshotted')
+  .argument('<containment-id>', 'ctn_…')
+  .requiredOption('--reason <text>', 'why: recorded in the audit trail')
+  .action(async (id: string, o: { reason: string }) => {
+    const result = await callWarden('POST', `/v1/containments/${encodeURIComponent(id)}/rollback`, { reason: o.reason });
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  });
+
 function configuredUrl(): string {
   return configOrExit().url;
 }

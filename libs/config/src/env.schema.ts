@@ -66,6 +66,10 @@ export const envSchema = z.object({
   WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),
   /** YAML file with alert sinks, connectors and other structured settings. */
   WARDEN_CONFIG: z.string().min(1).optional(),
+  /** Rules marked auto_contain: `on` contains, `dry-run` only records what it would do, `off` ignores them. */
+  WARDEN_AUTO_CONTAIN: z.enum(['off', 'dry-run', 'on']).default('dry-run'),
+  WARDEN_AUTO_CONTAIN_MAX: positiveInt(1, 10_000).default(5),
+  WARDEN_AUTO_CONTAIN_WINDOW_MS: positiveInt(1000, 86_400_000).default(3_600_000),
   WARDEN_RESPONSE_RETRY_INTERVAL_MS: positiveInt(100, 3_600_000).default(30_000),
   /** Extra rule directories, comma-separated, loaded after the shipped `rules/`. */
   WARDEN_RULES_DIRS: z.string().min(1).optional(),

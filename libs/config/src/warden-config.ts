@@ -41,7 +41,10 @@ export interface WardenConfig {
   detection: { ruleDirs: string[] };
   /** The parsed WARDEN_CONFIG file (each lib validates its own section), or {} when none is set. */
   file: { path: string | null; content: Record<string, unknown> };
-  response: { retryIntervalMs: number };
+  response: {
+    retryIntervalMs: number;
+    autoContain: { mode: 'off' | 'dry-run' | 'on'; maxPerWindow: number; windowMs: number };
+  };
 }
 
 export class ConfigError extends DomainError {
@@ -115,7 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     retry: { initialMs: e.WARDEN_INGEST_RETRY_INITIAL_MS, maxMs: e.WARDEN_INGEST_RETRY_MAX_MS },
     shutdownTimeoutMs: e.WARDEN_SHUTDOWN_TIMEOUT_MS,
     file: loadConfigFile(e.WARDEN_CONFIG),
-    response: { retryIntervalMs: e.WARDEN_RESPONSE_RETRY_INTERVAL_MS },
+    response: {
+      retryIntervalMs: e.WARDEN_RESPONSE_RETRY_INTERVAL_MS,
+      autoContain: { mode: e.WARDEN_AUTO_CONTAIN, maxPerWindow: e.WARDEN_AUTO_CONTAIN_MAX, windowMs: e.WARDEN_AUTO_CONTAIN_WINDOW_MS },
+    },
     detection: {
       ruleDirs: (e.WARDEN_RULES_DIRS ?? '')
         .split(',')

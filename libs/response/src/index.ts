@@ -43,3 +43,5 @@ export {
 } from './application/containment.service.js';
 export { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './application/response.di-tokens.js';
 export { ResponseModule } from './application/response.module.js';
+export { AutoContainmentService } from './application/auto-containment.service.js';
+export { AutoContainmentPolicy, type AutoContainMode, type AutoContainDecision } from './application/auto-containment.policy.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Caller, CurrentCaller } from '@warden/auth';
-import { CONNECTOR_REGISTRY, type ConnectorRegistry, ContainmentService, type ContainmentView } from '@warden/response';
+import { AutoContainmentService, CONNECTOR_REGISTRY, type ConnectorRegistry, ContainmentService, type ContainmentView } from '@warden/response';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ZodPipe } from '../http/zod-query.pipe.js';
@@ -29,7 +29,14 @@ export class ContainmentsController {
   constructor(
     @Inject(ContainmentService) private readonly containments: ContainmentService,
     @Inject(CONNECTOR_REGISTRY) private readonly connectors: ConnectorRegistry,
+    @Inject(AutoContainmentService) private readonly automation: AutoContainmentService,
   ) {}
+
+  @Get('containments/automation')
+  @ApiOperation({ summary: 'What automatic containment decided (or, in dry-run mode, would have done), most recent last' })
+  automationDecisions(@CurrentCaller() caller: Caller) {
+    return { items: this.automation.decisions(caller.tenant) };
+  }
 
   @Post('containments')
   @ApiOperation({

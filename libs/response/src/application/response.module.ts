@@ -2,8 +2,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { WARDEN_CONFIG, type WardenConfig, configSection } from '@warden/config';
+import { DetectionModule } from '@warden/detection';
 import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
 import { ResponseLedger } from '../ledger/response-ledger.js';
+import { AutoContainmentService } from './auto-containment.service.js';
 import { ConnectorRegistry, connectorsSectionSchema } from './connector-registry.js';
 import { ContainmentCommandHandler } from './containment-command.handler.js';
 import { ContainmentRunner } from './containment.runner.js';
@@ -12,7 +14,7 @@ import { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './response.di-tokens.js';
 
 /** Containment and rollback: the ledger, the command handler, the process manager and the connectors. */
 @Module({
-  imports: [CqrsModule.forRoot()],
+  imports: [CqrsModule.forRoot(), DetectionModule],
   providers: [
     {
       provide: RESPONSE_LEDGER,
@@ -27,7 +29,8 @@ import { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './response.di-tokens.js';
     ContainmentCommandHandler,
     ContainmentRunner,
     ContainmentService,
+    AutoContainmentService,
   ],
-  exports: [ContainmentService, CONNECTOR_REGISTRY],
+  exports: [ContainmentService, AutoContainmentService, CONNECTOR_REGISTRY],
 })
 export class ResponseModule {}
