@@ -59,6 +59,11 @@ export class PostgresConnector implements Connector<PostgresAccessItem> {
       ssl: c.ssl,
       max: config.pool_size,
       statement_timeout: config.statement_timeout_ms,
+      // If Warden dies mid-transaction, the server ends the orphaned
+      // transaction (and releases its catalog locks) instead of leaving the
+      // restarted Warden blocked behind it until TCP notices.
+      idle_in_transaction_session_timeout: 5_000,
+      keepAlive: true,
       connectionTimeoutMillis: config.retry.timeout_ms,
       application_name: `warden:${config.name}`,
     });

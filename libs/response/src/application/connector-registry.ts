@@ -1,9 +1,26 @@
-import { type Connector, PostgresConnector, postgresConnectorConfigSchema } from '@warden/connectors';
+import {
+  type Connector,
+  KafkaAclConnector,
+  PostgresConnector,
+  ScimConnector,
+  WebhookConnector,
+  kafkaAclConnectorConfigSchema,
+  postgresConnectorConfigSchema,
+  scimConnectorConfigSchema,
+  webhookConnectorConfigSchema,
+} from '@warden/connectors';
 import { z } from 'zod';
 
 /** The `connectors:` section of the WARDEN_CONFIG file: one entry per configured target. */
 export const connectorsSectionSchema = z
-  .array(z.discriminatedUnion('kind', [postgresConnectorConfigSchema]))
+  .array(
+    z.discriminatedUnion('kind', [
+      postgresConnectorConfigSchema,
+      kafkaAclConnectorConfigSchema,
+      scimConnectorConfigSchema,
+      webhookConnectorConfigSchema,
+    ]),
+  )
   .default([])
   .superRefine((list, ctx) => {
     const names = list.map((c) => c.name);
@@ -29,6 +46,12 @@ export class ConnectorRegistry {
         switch (c.kind) {
           case 'postgres':
             return new PostgresConnector(c);
+          case 'kafka-acl':
+            return new KafkaAclConnector(c);
+          case 'scim':
+            return new ScimConnector(c);
+          case 'webhook':
+            return new WebhookConnector(c);
         }
       }),
     );

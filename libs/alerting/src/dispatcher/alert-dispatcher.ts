@@ -1,0 +1,299 @@
+import { KeyedMutex, parseRfc3339, retry } from '@warden/common';
+import type { Detection } from '@warden/detection';
+import { DispatcherNotStartedError, DispatcherStoppedError, InvalidDetectionTimingError } from '../alerting.errors.js';
+import { silentLogger, type AlertingLogger } from '../alerting.logger.js';
+import type { AlertingConfig } from '../config/alerting-config.schema.js';
+import { AlertGrouper, type PlannedNotification } from '../core/alert-grouper.js';
+import type { AlertState, DetectionOutcome } from '../core/alert.model.js';
+import { DetectionLatency, type DetectionLatencySnapshot } from '../latency/latency-histogram.js';
+import type { AlertOutbox, DeliveryRecord, DetectionTiming } from '../outbox/alert-outbox.port.js';
+import type { AlertSink } from '../sinks/alert-sink.js';
+import { fetchTransport, type HttpTransport } from '../sinks/http-transport.js';
+import { createSinks } from '../sinks/sink.factory.js';
+import { afterAttempt, newDelivery, sinkNotConfigured } from './delivery-policy.js';
+
+export interface AlertDispatcherDeps {
+  config: AlertingConfig;
+  outbox: AlertOutbox;
+  /** Built from `config.sinks` when absent. */
+  sinks?: ReadonlyMap<string, AlertSink>;
+  transport?: HttpTransport;
+  /** Epoch ms. */
+  clock?: () => number;
+  /** For the backoff's jitter. */
+  random?: () => number;
+  logger?: AlertingLogger;
+  /** Group states kept in memory; others are read back from the outbox when needed. */
+  cacheSize?: number;
+}
+
+export type AcceptResult =
+  | { outcome: 'duplicate'; detection_id: string }
+  | {
+      outcome: DetectionOutcome;
+      /** `replayed`: a redelivery of a detection whose effects were stored before a crash; only its record was missing. */
+      kind: 'opened' | 'grouped' | 'replayed';
+      alert_id: string;
+      count: number;
+      suppressed: number;
+      /** Deliveries this call enqueued. */
+      delivery_ids: string[];
+    };
+
+export type ResolveResult = { outcome: 'resolved'; alert_id: string; delivery_ids: string[] } | { outcome: 'not_open' };
+
+const key = (tenant: string, groupKey: string) => `${tenant}\u0000${groupKey}`;
+
+/** Storage writes after an attempt are retried this often before the dispatcher gives up on recording it. */
+const RECORD_ATTEMPTS = 5;
+
+/**
+ * From detections to sinks, through the outbox:
+ *
+ * 1. `accept(detection)`: under a per-group lock, skip a detection_id
+ *    already stored (detections are at-least-once), decide with the
+ *    AlertGrouper, write the deliveries (pending) to the outbox, start
+ *    sending them, then store the alert state and the detection. The order
+ *    makes a crash at any point safe: whatever was not stored is redone when
+ *    the detection is delivered again, and redoing lands on the same ids.
+ * 2. Each delivery is attempted; every outcome is appended to the outbox.
+ *    Retriable failures come back after a capped, jittered backoff;
+ *    permanent ones stay listed as failed.
+ * 3. `start()` reads every pending delivery back and schedules it, so what
+ *    was pending when the process stopped is sent after the restart.
+ *
+ * Delivery is at-least-once: a crash between a receiver's 2xx and its
+ * record means one more send after restart (PagerDuty dedups by dedup_key,
+ * webhook receivers by X-Warden-Delivery). One process owns a group at a time
+ * (Warden partitions by principal); the lock is per process.
+ */
+export class AlertDispatcher {
+  private readonly grouper: AlertGrouper;
+  private readonly sinks: ReadonlyMap<string, AlertSink>;
+  private readonly transport: HttpTransport;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private readonly logger: AlertingLogger;
+  private readonly cacheSize: number;
+  private readonly locks = new KeyedMutex();
+  private readonly cache = new Map<string, AlertState>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly latency = new DetectionLatency();
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(private readonly deps: AlertDispatcherDeps) {
+    this.grouper = new AlertGrouper(deps.config);
+    this.sinks = deps.sinks ?? createSinks(deps.config.sinks);
+    this.transport = deps.transport ?? fetchTransport;
+    this.clock = deps.clock ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.logger = deps.logger ?? silentLogger;
+    this.cacheSize = deps.cacheSize ?? 10_000;
+  }
+
+  /** Picks up every pending delivery (those from before a restart included) and schedules it. */
+  async start(): Promise<{ resumed: number }> {
+    if (this.state === 'stopped') throw new DispatcherStoppedError();
+    if (this.state === 'running') return { resumed: 0 };
+    const pending = await this.deps.outbox.pendingDeliveries();
+    this.state = 'running';
+    for (const delivery of pending) this.schedule(delivery);
+    this.logger.info({ resumed: pending.length, sinks: [...this.sinks.keys()] }, 'alert dispatcher started');
+    return { resumed: pending.length };
+  }
+
+  /** Stops scheduling, waits for attempts under way to be recorded. Pending deliveries stay in the outbox. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight.values()]);
+    this.settleIdle();
+  }
+
+  /** `timing`: when the detection's trigger event occurred and when Warden ingested it (RFC 3339), for latency. */
+  async accept(detection: Detection, timing: DetectionTiming): Promise<AcceptResult> {
+    this.assertRunning();
+    for (const field of ['occurred_at', 'ingested_at'] as const) {
+      try {
+        parseRfc3339(timing[field]);
+      } catch {
+        throw new InvalidDetectionTimingError(detection.detection_id, field);
+      }
+    }
+    return this.locks.run(key(detection.tenant, detection.group_key), async () => {
+      const { outbox } = this.deps;
+      if (await outbox.hasDetection(detection.tenant, detection.detection_id)) {
+        return { outcome: 'duplicate', detection_id: detection.detection_id };
+      }
+      const previous = await this.current(detection.tenant, detection.group_key);
+      const now = this.clock();
+      if (previous !== null && previous.last_detection_id === detection.detection_id) {
+        await outbox.recordDetection({ detection, alert_id: previous.alert_id, outcome: previous.last_outcome, received_at_ms: now, timing });
+        return { outcome: previous.last_outcome, kind: 'replayed', alert_id: previous.alert_id, count: previous.count, suppressed: previous.suppressed, delivery_ids: [] };
+      }
+      const decision = this.grouper.decide(previous, detection, now);
+      const enqueued = await this.enqueue(decision.notifications, timing, now);
+      await outbox.saveAlert(decision.alert);
+      this.remember(decision.alert);
+      await outbox.recordDetection({ detection, alert_id: decision.alert.alert_id, outcome: decision.outcome, received_at_ms: now, timing });
+      if (decision.suppressed_sinks.length > 0) {
+        this.logger.info(
+          { alert_id: decision.alert.alert_id, detection_id: detection.detection_id, suppressed_sinks: decision.suppressed_sinks, count: decision.alert.count },
+          'notification throttled; the detection is counted in its alert',
+        );
+      }
+      return {
+        outcome: decision.outcome,
+        kind: decision.kind,
+        alert_id: decision.alert.alert_id,
+        count: decision.alert.count,
+        suppressed: decision.alert.suppressed,
+        delivery_ids: enqueued,
+      };
+    });
+  }
+
+  /** Resolves the group's open alert: PagerDuty (and webhook) sinks that were triggered are told. */
+  async resolve(tenant: string, groupKey: string): Promise<ResolveResult> {
+    this.assertRunning();
+    return this.locks.run(key(tenant, groupKey), async () => {
+      const now = this.clock();
+      const decision = this.grouper.resolve(await this.current(tenant, groupKey), now);
+      if (decision === null) return { outcome: 'not_open' };
+      if (decision.unknown_sinks.length > 0) {
+        this.logger.warn({ alert_id: decision.alert.alert_id, sinks: decision.unknown_sinks }, 'resolve not sent to sinks that are no longer configured');
+      }
+      const enqueued = await this.enqueue(decision.notifications, null, now);
+      await this.deps.outbox.saveAlert(decision.alert);
+      this.remember(decision.alert);
+      return { outcome: 'resolved', alert_id: decision.alert.alert_id, delivery_ids: enqueued };
+    });
+  }
+
+  /** Resolves once no attempt is under way and none is scheduled: every delivery is delivered or failed. */
+  idle(): Promise<void> {
+    if (this.timers.size === 0 && this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  latencySnapshot(): DetectionLatencySnapshot {
+    return this.latency.snapshot();
+  }
+
+  listFailedDeliveries(tenant: string, limit?: number): Promise<DeliveryRecord[]> {
+    return this.deps.outbox.listFailedDeliveries(tenant, limit);
+  }
+
+  private assertRunning(): void {
+    if (this.state === 'new') throw new DispatcherNotStartedError();
+    if (this.state === 'stopped') throw new DispatcherStoppedError();
+  }
+
+  /** Writes the deliveries, then schedules those that were new: "enqueue before send". */
+  private async enqueue(planned: PlannedNotification[], timing: DetectionTiming | null, now: number): Promise<string[]> {
+    const fresh = await this.deps.outbox.enqueue(planned.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now)));
+    for (const delivery of fresh) this.schedule(delivery);
+    return fresh.map((d) => d.delivery_id);
+  }
+
+  private async current(tenant: string, groupKey: string): Promise<AlertState | null> {
+    const cached = this.cache.get(key(tenant, groupKey));
+    if (cached !== undefined) return cached;
+    const stored = await this.deps.outbox.latestAlert(tenant, groupKey);
+    if (stored !== null) this.remember(stored);
+    return stored;
+  }
+
+  /** Least recently used groups are forgotten first; they are read back from the outbox when they return. */
+  private remember(alert: AlertState): void {
+    const k = key(alert.tenant, alert.group_key);
+    this.cache.delete(k);
+    this.cache.set(k, alert);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private schedule(delivery: DeliveryRecord): void {
+    const id = delivery.delivery_id;
+    if (this.state !== 'running' || this.timers.has(id) || this.inFlight.has(id)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      const attempt = this.attempt(delivery)
+        .then(
+          (next) => {
+            // Out of flight first, so that the retry can be scheduled under the same id.
+            this.inFlight.delete(id);
+            if (next.status === 'pending') this.schedule(next);
+          },
+          (error: unknown) => {
+            this.inFlight.delete(id);
+            this.logger.error({ delivery_id: id, sink: delivery.sink, err: describe(error) }, 'delivery attempt failed unexpectedly');
+          },
+        )
+        .finally(() => this.settleIdle());
+      this.inFlight.set(id, attempt);
+    }, Math.max(0, delivery.next_attempt_at_ms - this.clock()));
+    // A scheduled retry must not keep a process alive that is otherwise done (e.g. the CLI).
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  /** One attempt, its outcome recorded; returns the delivery's new state. */
+  private async attempt(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+    const sink = this.sinks.get(delivery.sink);
+    let next: DeliveryRecord;
+    if (sink === undefined) {
+      next = sinkNotConfigured(delivery, this.clock());
+    } else {
+      const request = sink.request(delivery.notification, { delivery_id: delivery.delivery_id, now_ms: this.clock() });
+      const outcome = await this.transport.post(request, this.deps.config.retry.timeout_ms);
+      next = afterAttempt(delivery, outcome, this.clock(), this.deps.config.retry, this.random);
+    }
+    const recorded = await this.record(next);
+    const fields = { delivery_id: next.delivery_id, alert_id: next.alert_id, sink: next.sink, action: next.action, attempt: next.attempt };
+    if (next.status === 'delivered') {
+      if (next.timing !== null && next.dispatched_at_ms !== null) this.latency.record(next.dispatched_at_ms, next.timing.occurred_at, next.timing.ingested_at);
+      this.logger.info(fields, 'alert delivered');
+      if (!recorded) this.logger.error(fields, 'delivered but not recorded; it may be sent again after a restart');
+    } else if (next.status === 'pending') {
+      this.logger.warn({ ...fields, error_code: next.error_code, error: next.last_error, retry_in_ms: next.next_attempt_at_ms - this.clock() }, 'alert delivery will be retried');
+    } else {
+      this.logger.error({ ...fields, error_code: next.error_code, error: next.last_error }, 'alert delivery failed');
+    }
+    return next;
+  }
+
+  /**
+   * Appends the attempt's outcome, retrying storage a few times. Storage
+   * errors are not typed, so any is retried, boundedly; if it still fails
+   * the in-memory state carries on (a pending delivery is still retried) and
+   * the outbox catches up with the next record.
+   */
+  private async record(delivery: DeliveryRecord): Promise<boolean> {
+    try {
+      await retry({
+        policy: { initialMs: this.deps.config.retry.initial_delay_ms, maxMs: this.deps.config.retry.max_delay_ms },
+        isRetriable: () => true,
+        maxAttempts: RECORD_ATTEMPTS,
+        shouldContinue: () => this.state === 'running',
+        task: () => this.deps.outbox.recordAttempt(delivery),
+      });
+      return true;
+    } catch (error) {
+      this.logger.error({ delivery_id: delivery.delivery_id, err: describe(error) }, 'could not record a delivery attempt');
+      return false;
+    }
+  }
+
+  private settleIdle(): void {
+    if (this.timers.size > 0 || this.inFlight.size > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
