@@ -74,3 +74,5 @@ export {
   type ConfigIssue,
   type DeliveryErrorCode,
 } from './alerting.errors.js';
+export { AlertingService } from './service/alerting.service.js';
+export { AlertingModule } from './service/alerting.module.js';

@@ -1,0 +1,69 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { toRfc3339Utc } from '@warden/common';
+import { ConfigError, WARDEN_CONFIG, type WardenConfig } from '@warden/config';
+import { DetectionService } from '@warden/detection';
+import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
+import { LOGGER, type Logger } from '@warden/telemetry';
+import { type Alerting, createAlerting } from '../alerting.factory.js';
+import { parseAlertingConfig } from '../config/alerting-config.schema.js';
+
+/**
+ * Connects detections to on-call humans: every detection goes through the
+ * dispatcher (grouping, throttling, outbox, retries). Off when the
+ * WARDEN_CONFIG file has no `alerting:` section.
+ */
+@Injectable()
+export class AlertingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private alerting: Alerting | null = null;
+
+  constructor(
+    @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
+    @Inject(CLICKHOUSE_CLIENT) private readonly client: ClickHouseClient,
+    @Inject(TABLE_NAMES) private readonly tables: TableNames,
+    @Inject(DetectionService) private readonly detection: DetectionService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const parsed = parseAlertingConfig(this.config.file.content);
+    if (!parsed.ok) {
+      throw new ConfigError(parsed.errors.map((e) => ({ variable: `WARDEN_CONFIG ${this.config.file.path}`, message: `${e.path}: ${e.message}` })));
+    }
+    if (parsed.config === null) return;
+    const log = this.logger.child({ component: 'alerting' });
+    this.alerting = createAlerting({
+      config: parsed.config,
+      client: this.client,
+      tables: this.tables,
+      logger: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+    });
+    const { resumed } = await this.alerting.dispatcher.start();
+    log.info({ sinks: parsed.config.sinks.map((s) => s.name), resumed }, 'alerting started');
+    this.detection.addListener('alerting', async (detections, { ingestedAt, events }) => {
+      const occurred = new Map(events.map((e) => [e.event_id, e.occurred_at]));
+      const ingested_at = toRfc3339Utc(ingestedAt);
+      for (const d of detections) {
+        await this.alerting?.dispatcher.accept(d, { occurred_at: occurred.get(d.trigger_event_id) ?? d.last_seen, ingested_at });
+      }
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.alerting?.dispatcher.stop();
+  }
+
+  enabled(): boolean {
+    return this.alerting !== null;
+  }
+
+  /** Deliveries that failed for good, and detection-to-dispatch latency. */
+  async status(tenant: string): Promise<{ enabled: boolean; failed_deliveries: unknown[]; latency: unknown }> {
+    if (!this.alerting) return { enabled: false, failed_deliveries: [], latency: null };
+    return {
+      enabled: true,
+      failed_deliveries: await this.alerting.dispatcher.listFailedDeliveries(tenant),
+      latency: this.alerting.dispatcher.latencySnapshot(),
+    };
+  }
+}

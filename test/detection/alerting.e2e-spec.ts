@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAlertSignature } from '@warden/alerting';
+import { agentAction, tempDir } from '@warden/testing';
+import { eventually } from '../support/warden-process.js';
+import { http, type RunningWarden, startWarden } from '../support/warden-server.js';
+
+const SECRET = 'a-webhook-secret-for-tests';
+const data = tempDir();
+const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+let receiver: Server;
+let warden: RunningWarden;
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const address = receiver.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  writeFileSync(
+    join(data.path, 'warden.yaml'),
+    [
+      'alerting:',
+      '  console_url: http://127.0.0.1:8080/console',
+      '  sinks:',
+      `    - { name: soc-webhook, type: webhook, url: 'http://127.0.0.1:${port}/alerts', secret: ${SECRET} }`,
+      '',
+    ].join('\n'),
+  );
+  warden = await startWarden({ WARDEN_DATA_DIR: join(data.path, 'store'), WARDEN_CONFIG: join(data.path, 'warden.yaml') });
+});
+afterAll(async () => {
+  await warden?.close();
+  await new Promise((r) => receiver.close(r));
+  data.cleanup();
+});
+
+describe('alerting from the ingest path', () => {
+  it('a detection reaches the on-call webhook, signed, and its latency is exposed', async () => {
+    const widening = agentAction({
+      principal: { id: 'forum-follower', kind: 'human' },
+      action: { type: 'permission.grant' },
+      resource: { type: 'drive.folder', id: 'user-exports', sensitivity: 'restricted' },
+      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 12, audience_after: 40_000, scope_before: 'team', scope_after: 'org' },
+    });
+    expect((await http(warden.url).postEvents([widening])).json.accepted).toBe(1);
+    await eventually(async () => received.length, (n) => n >= 1, { what: 'webhook alert', timeoutMs: 30_000 });
+    expect(received).toHaveLength(1);
+    const [call] = received;
+    const verdict = verifyAlertSignature(
+      SECRET,
+      String(call.headers['x-warden-timestamp']),
+      call.body,
+      String(call.headers['x-warden-signature']),
+      300,
+      Date.now(),
+    );
+    expect(verdict).toEqual({ ok: true });
+    expect(call.body).toContain('permission-widening-sensitive');
+    expect(call.body).toContain('forum-follower');
+
+    const status = (await http(warden.url).get('/v1/alerts/status')).json;
+    expect(status.enabled).toBe(true);
+    expect(status.failed_deliveries).toEqual([]);
+    expect(status.latency.from_ingested.count).toBe(1);
+  });
+});
