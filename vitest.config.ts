@@ -24,6 +24,8 @@ export default defineConfig({
       '@warden/alerting': lib('alerting'),
       '@warden/response': lib('response'),
       '@warden/connectors': lib('connectors'),
+      '@warden/integrity': lib('integrity'),
+      '@warden/console': lib('console'),
     },
   },
   test: {

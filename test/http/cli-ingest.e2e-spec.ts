@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAction, tempDir, toNdjson } from '@warden/testing';
-import { http, type RunningWarden, startWarden } from '../support/warden-server.js';
+import { http, type RunningWarden, startWarden, TEST_ADMIN_KEY } from '../support/warden-server.js';
 
 const run = promisify(execFile);
 const data = tempDir();
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const cli = (args: string[]) =>
   run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../apps/warden/src/cli.ts'), ...args], {
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', WARDEN_API_KEY: TEST_ADMIN_KEY },
   }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),

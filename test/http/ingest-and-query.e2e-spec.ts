@@ -275,8 +275,11 @@ describe('service endpoints', () => {
     );
   });
 
-  it('accepts and ignores an Authorization header for now', async () => {
-    const res = await fetch(new URL('/v1/actions?limit=1', warden.url), { headers: { authorization: 'Bearer anything' } });
-    expect(res.status).toBe(200);
+  it('refuses /v1 without a valid credential, with a problem body that says nothing about what exists', async () => {
+    for (const key of [null, 'anything', 'wdn_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+      const res = await http(warden.url, key).get('/v1/actions?limit=1');
+      expect(res.status).toBe(401);
+      expect(res.json).toMatchObject({ code: 'AUTH.UNAUTHENTICATED' });
+    }
   });
 });

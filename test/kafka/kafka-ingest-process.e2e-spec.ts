@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, ensureKafkaBroker, tempDir } from '@warden/testing';
 import { asMessages, eventStream, groupProgress, physicalCounts, produce, uniqueName } from '../support/kafka-fixtures.js';
-import { eventually, spawnWarden, type WardenProcess } from '../support/warden-process.js';
+import { eventually, getJson, spawnWarden, type WardenProcess } from '../support/warden-process.js';
 
 let brokers: string[];
 const scratch = tempDir();
@@ -41,10 +41,7 @@ async function ingestor(name: string, topic: string, group: string): Promise<War
   return p;
 }
 
-const stored = (p: WardenProcess) =>
-  fetch(`${p.url}/v1/ingest/metrics`)
-    .then((r) => r.json() as Promise<{ stored: number }>)
-    .then((m) => m.stored);
+const stored = (p: WardenProcess) => getJson<{ stored: number }>(`${p.url}/v1/ingest/metrics`).then((m) => m.stored);
 
 describe('Kafka ingestor processes', () => {
   it('after SIGKILL mid-stream and a restart, stores every event exactly once', async () => {

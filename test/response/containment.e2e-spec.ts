@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAction, tempDir } from '@warden/testing';
 import { eventually } from '../support/warden-process.js';
-import { type RunningWarden, startWarden } from '../support/warden-server.js';
+import { ADMIN_AUTH, type RunningWarden, startWarden } from '../support/warden-server.js';
 
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const run = randomUUID().slice(0, 8);
@@ -29,7 +29,7 @@ const unconfirmedDelete = (principal: string) =>
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(new URL(path, warden.url), {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: body === undefined ? { ...ADMIN_AUTH, ...headers } : { 'content-type': 'application/json', ...ADMIN_AUTH, ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as any };
@@ -142,7 +142,7 @@ describe('one-click containment and exact rollback on PostgreSQL', () => {
     expect(types.slice(0, 2)).toEqual(['ContainmentRequested', 'AccessSnapshotted']);
     expect(types).toContain('AccessRevoked');
     expect(types.at(-1)).toBe('ContainmentCompleted');
-    expect(done.json.timeline[0].metadata.actor).toBe('anonymous');
+    expect(done.json.timeline[0].metadata.actor).toBe('bootstrap-admin');
     expect(done.json.timeline[0].data.reason).toBe(body.reason);
 
     const again = await call('POST', '/v1/containments', body, { 'idempotency-key': key });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ADMIN_AUTH, TEST_ADMIN_KEY } from './warden-server.js';
 
 const CLI = join(import.meta.dirname, '../../apps/warden/src/cli.ts');
 
@@ -30,7 +31,7 @@ export function freePort(): Promise<number> {
 export async function spawnWarden(env: Record<string, string>, logFile: string): Promise<WardenProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', WARDEN_LOG_LEVEL: 'info', ...env, WARDEN_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', WARDEN_LOG_LEVEL: 'info', WARDEN_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, ...env, WARDEN_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -88,4 +89,10 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** GET a JSON document from a Warden process as the test admin. */
+export async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { headers: ADMIN_AUTH });
+  return (await response.json()) as T;
 }

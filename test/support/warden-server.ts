@@ -3,6 +3,10 @@ import { loadConfig } from '@warden/config';
 import { createLogger } from '@warden/telemetry';
 import { createWardenApp } from '../../apps/warden/src/warden.app.js';
 
+/** The admin credential every test app accepts (WARDEN_BOOTSTRAP_ADMIN_KEY). */
+export const TEST_ADMIN_KEY = 'wdn-test-bootstrap-admin-key-0001';
+export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
 export interface RunningWarden {
   app: NestFastifyApplication;
   url: string;
@@ -11,7 +15,7 @@ export interface RunningWarden {
 
 /** Starts the all-in-one app on a free loopback port over the given data dir (embedded engine unless env says otherwise). */
 export async function startWarden(env: Record<string, string>): Promise<RunningWarden> {
-  const config = loadConfig({ WARDEN_LOG_LEVEL: 'warn', ...env });
+  const config = loadConfig({ WARDEN_LOG_LEVEL: 'warn', WARDEN_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, ...env });
   const app = await createWardenApp(config, createLogger(config.logLevel));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
@@ -20,11 +24,12 @@ export async function startWarden(env: Record<string, string>): Promise<RunningW
 }
 
 /** Small fetch helpers that keep the tests about behaviour rather than plumbing. */
-export function http(base: string) {
+export function http(base: string, key: string | null = TEST_ADMIN_KEY) {
+  const auth: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
   const call = async (method: string, path: string, body?: string, contentType = 'application/json') => {
     const response = await fetch(new URL(path, base), {
       method,
-      headers: body === undefined ? {} : { 'content-type': contentType },
+      headers: body === undefined ? auth : { ...auth, 'content-type': contentType },
       body,
     });
     const text = await response.text();
@@ -40,5 +45,6 @@ export function http(base: string) {
     get: (path: string) => call('GET', path),
     postEvents: (events: unknown[]) => call('POST', '/v1/events', JSON.stringify(events)),
     post: call.bind(null, 'POST'),
+    delete: (path: string) => call('DELETE', path),
   };
 }

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ApiModule } from '@warden/api';
 import { ConfigModule, type WardenConfig } from '@warden/config';
 import { ALERTING_MIGRATIONS } from '@warden/alerting';
+import { AUTH_MIGRATIONS } from '@warden/auth';
 import { DETECTION_MIGRATIONS } from '@warden/detection';
 import { IngestionModule, KafkaIngestModule } from '@warden/ingestion';
 import { RESPONSE_MIGRATIONS } from '@warden/response';
@@ -17,7 +18,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TelemetryModule.forRoot(logger),
-        StorageModule.forRoot([...DETECTION_MIGRATIONS, ...ALERTING_MIGRATIONS, ...RESPONSE_MIGRATIONS]),
+        StorageModule.forRoot([...DETECTION_MIGRATIONS, ...ALERTING_MIGRATIONS, ...RESPONSE_MIGRATIONS, ...AUTH_MIGRATIONS]),
         IngestionModule,
         ApiModule,
         ...(config.kafka ? [KafkaIngestModule.forRoot(onFatal)] : []),

@@ -69,7 +69,8 @@ async function callWarden(method: string, path: string, body: unknown, extraHead
   const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   const key = process.env.WARDEN_API_KEY;
   if (key) headers.authorization = `Bearer ${key}`;
-  const response = await fetch(new URL(path, configuredUrl()), { method, headers, body: JSON.stringify(body) });
+  if (body === undefined) delete headers['content-type'];
+  const response = await fetch(new URL(path, configuredUrl()), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   if (response.status >= 300) {
     process.stderr.write(`warden: ${response.status} ${text}\n`);
@@ -105,6 +106,33 @@ program
   .action(async (id: string, o: { reason: string }) => {
     const result = await callWarden('POST', `/v1/containments/${encodeURIComponent(id)}/rollback`, { reason: o.reason });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  });
+
+const keys = program.command('keys').description('API keys (needs an admin key in WARDEN_API_KEY)');
+keys
+  .command('create')
+  .description('create a key; it is printed once')
+  .requiredOption('--role <role>', 'ingest | analyst | responder | admin')
+  .option('--tenant <tenant>', "tenant (default: the admin key's own)")
+  .option('--name <name>', 'what the key is for', 'created with the CLI')
+  .action(async (o: { role: string; tenant?: string; name: string }) => {
+    const created = (await callWarden('POST', '/v1/keys', { role: o.role, tenant: o.tenant, name: o.name })) as { key: string; id: string; tenant: string; role: string };
+    process.stdout.write(`${created.key}\n`);
+    process.stderr.write(`created key ${created.id} (${created.role}, tenant ${created.tenant}); it will not be shown again\n`);
+  });
+keys
+  .command('list')
+  .description("list the tenant's keys by prefix")
+  .action(async () => {
+    const { items } = (await callWarden('GET', '/v1/keys', undefined)) as { items: { prefix: string; role: string; name: string; revoked_at: string | null }[] };
+    for (const k of items) process.stdout.write(`${k.prefix}…  ${k.role.padEnd(9)}  ${k.revoked_at ? 'revoked' : 'active '}  ${k.name}\n`);
+  });
+keys
+  .command('revoke')
+  .argument('<id>', 'key id (the 12 hex characters after wdn_)')
+  .action(async (id: string) => {
+    await callWarden('DELETE', `/v1/keys/${encodeURIComponent(id)}`, undefined);
+    process.stdout.write(`revoked ${id}\n`);
   });
 
 function configuredUrl(): string {

@@ -26,6 +26,6 @@ export async function createWardenApp(
     // Warden registers its own parsers (configure-http.ts) so JSON syntax errors name their offset.
     bodyParser: false,
   });
-  configureHttp(app);
+  await configureHttp(app, { rateLimitPerMinute: config.auth.rateLimitPerMinute });
   return app;
 }

@@ -8,6 +8,7 @@ import { ResponseModule } from '@warden/response';
 import { ActionsController } from './actions/actions.controller.js';
 import { RejectedEventsController } from './actions/rejected-events.controller.js';
 import { ContainmentsController } from './containments/containments.controller.js';
+import { KeysController } from './admin/keys.controller.js';
 import { AlertsController } from './detections/alerts.controller.js';
 import { DetectionsController } from './detections/detections.controller.js';
 import { EventsController } from './events/events.controller.js';
@@ -18,7 +19,7 @@ import { ProblemFilter } from './problem/problem.filter.js';
 /** The HTTP API: routes, the access guard on every /v1 route, problem+json errors. */
 @Module({
   imports: [AuthModule, IngestionModule, DetectionModule, ResponseModule, AlertingModule],
-  controllers: [EventsController, IngestMetricsController, DetectionsController, AlertsController, ContainmentsController, ActionsController, RejectedEventsController, HealthController],
+  controllers: [KeysController, EventsController, IngestMetricsController, DetectionsController, AlertsController, ContainmentsController, ActionsController, RejectedEventsController, HealthController],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class ApiModule {}

@@ -64,6 +64,16 @@ export const envSchema = z.object({
   WARDEN_INGEST_RETRY_INITIAL_MS: positiveInt(1, 60_000).default(200),
   WARDEN_INGEST_RETRY_MAX_MS: positiveInt(1, 600_000).default(10_000),
   WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),
+  /** Accepted as an admin key of the `default` tenant (first start, automation). At least 24 characters. */
+  WARDEN_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),
+  /** SSO: bearer JWTs validated against this issuer's JWKS. */
+  WARDEN_OIDC_ISSUER: z.url({ message: 'expected the issuer URL' }).optional(),
+  WARDEN_OIDC_AUDIENCE: z.string().min(1).optional(),
+  WARDEN_OIDC_JWKS_URL: z.url({ message: 'expected the JWKS URL' }).optional(),
+  WARDEN_OIDC_TENANT_CLAIM: z.string().min(1).default('warden_tenant'),
+  WARDEN_OIDC_ROLE_CLAIM: z.string().min(1).default('warden_role'),
+  /** Requests per minute per credential (per client address when unauthenticated). */
+  WARDEN_RATE_LIMIT_PER_MINUTE: positiveInt(1, 1_000_000).default(1200),
   /** YAML file with alert sinks, connectors and other structured settings. */
   WARDEN_CONFIG: z.string().min(1).optional(),
   /** Rules marked auto_contain: `on` contains, `dry-run` only records what it would do, `off` ignores them. */

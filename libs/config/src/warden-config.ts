@@ -41,6 +41,11 @@ export interface WardenConfig {
   detection: { ruleDirs: string[] };
   /** The parsed WARDEN_CONFIG file (each lib validates its own section), or {} when none is set. */
   file: { path: string | null; content: Record<string, unknown> };
+  auth: {
+    bootstrapAdminKey?: string;
+    oidc?: { issuer: string; audience: string; jwksUrl: string; tenantClaim: string; roleClaim: string };
+    rateLimitPerMinute: number;
+  };
   response: {
     retryIntervalMs: number;
     autoContain: { mode: 'off' | 'dry-run' | 'on'; maxPerWindow: number; windowMs: number };
@@ -78,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
       const shown = /PASSWORD|KEY|SECRET/.test(variable) || received === undefined ? '' : ` (got "${received}")`;
       problems.push({ variable, message: `${issue.message}${shown}` });
     }
+  }
+  if (parsed.success && Boolean(parsed.data.WARDEN_OIDC_ISSUER) !== Boolean(parsed.data.WARDEN_OIDC_JWKS_URL)) {
+    const missing = parsed.data.WARDEN_OIDC_ISSUER ? 'WARDEN_OIDC_JWKS_URL' : 'WARDEN_OIDC_ISSUER';
+    problems.push({ variable: missing, message: 'SSO needs both WARDEN_OIDC_ISSUER and WARDEN_OIDC_JWKS_URL' });
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
@@ -118,6 +127,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
     retry: { initialMs: e.WARDEN_INGEST_RETRY_INITIAL_MS, maxMs: e.WARDEN_INGEST_RETRY_MAX_MS },
     shutdownTimeoutMs: e.WARDEN_SHUTDOWN_TIMEOUT_MS,
     file: loadConfigFile(e.WARDEN_CONFIG),
+    auth: {
+      bootstrapAdminKey: e.WARDEN_BOOTSTRAP_ADMIN_KEY,
+      oidc:
+        e.WARDEN_OIDC_ISSUER && e.WARDEN_OIDC_JWKS_URL
+          ? {
+              issuer: e.WARDEN_OIDC_ISSUER,
+              audience: e.WARDEN_OIDC_AUDIENCE ?? 'warden',
+              jwksUrl: e.WARDEN_OIDC_JWKS_URL,
+              tenantClaim: e.WARDEN_OIDC_TENANT_CLAIM,
+              roleClaim: e.WARDEN_OIDC_ROLE_CLAIM,
+            }
+          : undefined,
+      rateLimitPerMinute: e.WARDEN_RATE_LIMIT_PER_MINUTE,
+    },
     response: {
       retryIntervalMs: e.WARDEN_RESPONSE_RETRY_INTERVAL_MS,
       autoContain: { mode: e.WARDEN_AUTO_CONTAIN, maxPerWindow: e.WARDEN_AUTO_CONTAIN_MAX, windowMs: e.WARDEN_AUTO_CONTAIN_WINDOW_MS },

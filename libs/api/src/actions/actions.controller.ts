@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Caller, CurrentCaller } from '@warden/auth';
+import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 import { type ActionQuery, actionQuerySchema } from '@warden/contracts';
 import { type ActionPage, AgentActionRepository, type PrincipalSummary, type StoredAction } from '@warden/storage';
 import { z } from 'zod';
@@ -16,6 +16,7 @@ export class ActionsController {
   constructor(@Inject(AgentActionRepository) private readonly actions: AgentActionRepository) {}
 
   @Get('actions')
+  @Requires('history:read')
   @ApiOperation({
     summary: 'Search action history, newest first',
     description:
@@ -30,6 +31,7 @@ export class ActionsController {
 
   @Get('actions/:event_id')
   @ApiOperation({ summary: 'One stored event by its event_id' })
+  @Requires('history:read')
   async get(
     @CurrentCaller() caller: Caller,
     @Param('event_id', new ZodPipe(eventIdParam, 'path')) eventId: string,
@@ -41,6 +43,7 @@ export class ActionsController {
 
   @Get('principals/:id/summary')
   @ApiOperation({ summary: "A principal's activity: totals, counts by action type, first and last seen, distinct resources" })
+  @Requires('history:read')
   async summary(
     @CurrentCaller() caller: Caller,
     @Param('id', new ZodPipe(principalParam, 'path')) principal: string,

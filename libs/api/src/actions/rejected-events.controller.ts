@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Caller, CurrentCaller } from '@warden/auth';
+import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 import { RejectedEventRepository, type StoredRejection } from '@warden/storage';
 import { z } from 'zod';
 import { ZodPipe } from '../http/zod-query.pipe.js';
@@ -16,6 +16,7 @@ export class RejectedEventsController {
 
   @Get('rejected-events')
   @ApiOperation({ summary: 'Events that failed validation, newest first, with the reasons and the raw bytes (bounded)' })
+  @Requires('history:read')
   async list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(rejectedQuery, 'query')) query: z.infer<typeof rejectedQuery>,

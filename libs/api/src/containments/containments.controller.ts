@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Caller, CurrentCaller } from '@warden/auth';
+import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 import { AutoContainmentService, CONNECTOR_REGISTRY, type ConnectorRegistry, ContainmentService, type ContainmentView } from '@warden/response';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -34,11 +34,13 @@ export class ContainmentsController {
 
   @Get('containments/automation')
   @ApiOperation({ summary: 'What automatic containment decided (or, in dry-run mode, would have done), most recent last' })
+  @Requires('history:read')
   automationDecisions(@CurrentCaller() caller: Caller) {
     return { items: this.automation.decisions(caller.tenant) };
   }
 
   @Post('containments')
+  @Requires('response:act')
   @ApiOperation({
     summary: 'Contain a principal: snapshot, then revoke its access in every configured connector',
     description: 'Needs an Idempotency-Key header: the same key twice gives the same containment. With preview: true, answers what would be revoked and revokes nothing.',
@@ -73,6 +75,7 @@ export class ContainmentsController {
 
   @Get('containments')
   @ApiOperation({ summary: 'Containments, newest first (filter: principal)' })
+  @Requires('history:read')
   async list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(listQuery, 'query')) query: z.infer<typeof listQuery>,
@@ -82,6 +85,7 @@ export class ContainmentsController {
 
   @Get('containments/:id')
   @ApiOperation({ summary: 'A containment: status per connector and the full event timeline' })
+  @Requires('history:read')
   get(@CurrentCaller() caller: Caller, @Param('id', new ZodPipe(containmentId, 'path')) cid: string) {
     return this.containments.get(caller.tenant, cid);
   }
@@ -89,6 +93,7 @@ export class ContainmentsController {
   @Post('containments/:id/rollback')
   @HttpCode(202)
   @ApiOperation({ summary: 'Roll a containment back: restore exactly what was snapshotted' })
+  @Requires('response:act')
   async rollback(
     @CurrentCaller() caller: Caller,
     @Param('id', new ZodPipe(containmentId, 'path')) cid: string,
@@ -101,6 +106,7 @@ export class ContainmentsController {
   @Post('containments/:id/retry')
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry the connectors that failed for good' })
+  @Requires('response:act')
   async retry(
     @CurrentCaller() caller: Caller,
     @Param('id', new ZodPipe(containmentId, 'path')) cid: string,
@@ -112,6 +118,7 @@ export class ContainmentsController {
 
   @Get('connectors')
   @ApiOperation({ summary: 'Configured connectors' })
+  @Requires('history:read')
   list_connectors(): { items: { name: string; kind: string }[] } {
     return { items: this.connectors.describe() };
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AlertingService } from '@warden/alerting';
-import { type Caller, CurrentCaller } from '@warden/auth';
+import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 
 @ApiTags('detections')
 @Controller('v1')
@@ -10,6 +10,7 @@ export class AlertsController {
 
   @Get('alerts/status')
   @ApiOperation({ summary: 'Alerting: failed deliveries, and detection latency (event → alert dispatched) p50/p99/max' })
+  @Requires('history:read')
   status(@CurrentCaller() caller: Caller) {
     return this.alerting.status(caller.tenant);
   }

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Caller, CurrentCaller } from '@warden/auth';
+import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 import {
   DETECTION_REPOSITORY,
   type DetectionQuery,
@@ -28,6 +28,7 @@ export class DetectionsController {
 
   @Get('detections')
   @ApiOperation({ summary: 'Detections, most recent first. Filters: severity, rule, principal, from, to; limit ≤ 1000' })
+  @Requires('history:read')
   async list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(detectionQuerySchema, 'query')) query: DetectionQuery,
@@ -37,6 +38,7 @@ export class DetectionsController {
 
   @Get('detections/:id')
   @ApiOperation({ summary: 'One detection with its evidence events' })
+  @Requires('history:read')
   async get(
     @CurrentCaller() caller: Caller,
     @Param('id', new ZodPipe(detectionIdParam, 'path')) id: string,
@@ -48,6 +50,7 @@ export class DetectionsController {
 
   @Get('rules')
   @ApiOperation({ summary: 'Loaded rules, load errors (file, rule id, path) and evaluation errors' })
+  @Requires('history:read')
   rules(): RulesStatus {
     return this.service.rulesStatus();
   }
@@ -55,6 +58,7 @@ export class DetectionsController {
   @Post('rules/reload')
   @HttpCode(200)
   @ApiOperation({ summary: 'Re-read the rule directories without a restart' })
+  @Requires('admin')
   reload(): Promise<RulesStatus> {
     return this.service.reloadRules();
   }

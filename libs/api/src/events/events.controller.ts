@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { type Caller, CurrentCaller } from '@warden/auth';
+import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 import { agentActionJsonSchema } from '@warden/contracts';
 import {
   BATCH_MAX_EVENTS,
@@ -21,6 +21,7 @@ export class EventsController {
   constructor(@Inject(IngestService) private readonly ingest: IngestService) {}
 
   @Post('events')
+  @Requires('events:write')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Ingest agent action events',
@@ -40,6 +41,7 @@ export class EventsController {
   @Get('schema')
   @Header('content-type', 'application/schema+json')
   @ApiOperation({ summary: 'Event contract v1 as JSON Schema (generated from the zod schema)' })
+  @Requires('schema:read')
   schema(): Record<string, unknown> {
     return agentActionJsonSchema();
   }

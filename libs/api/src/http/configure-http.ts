@@ -2,6 +2,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BATCH_MAX_BYTES } from '@warden/ingestion';
 import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import { AuditLog, type Caller } from '@warden/auth';
 import { DomainError } from '@warden/common';
 
 /** Body size limit of the HTTP server: the ingest limit, plus nothing. */
@@ -47,13 +50,58 @@ function registerOpenApi(app: NestFastifyApplication): void {
   });
 }
 
+/** Per credential (a hash of the Authorization header), else per client address; 429 with Retry-After. */
+async function registerRateLimit(app: NestFastifyApplication, perMinute: number): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    max: perMinute,
+    timeWindow: 60_000,
+    allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
+    keyGenerator: (req) => {
+      const auth = req.headers.authorization;
+      return typeof auth === 'string' ? `cred:${createHash('sha256').update(auth).digest('hex')}` : `ip:${req.ip}`;
+    },
+    // Thrown as an error, so it reaches the same problem+json rendering as every other error.
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      message: `more than ${context.max} requests per minute with this credential; retry after ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+}
+
+/** Every call that changes state, and every refused call, goes to the audit log once answered. */
+function registerAudit(app: NestFastifyApplication): void {
+  const audit = app.get(AuditLog);
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.addHook('onResponse', async (request, reply) => {
+    const readOnly = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+    const refused = reply.statusCode === 401 || reply.statusCode === 403;
+    if (!request.url.startsWith('/v1/') || (readOnly && !refused)) return;
+    const caller = (request as unknown as { caller?: Caller }).caller;
+    audit.record({
+      at: new Date().toISOString(),
+      tenant: caller?.tenant ?? '',
+      actor: caller?.actor ?? 'unauthenticated',
+      role: caller?.role ?? '',
+      method: request.method,
+      route: request.routeOptions.url ?? '',
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      ip: request.ip,
+      request_id: String(request.id),
+    });
+  });
+}
+
 /**
  * Everything about the HTTP transport that is not a route: body parsers and
  * OpenAPI. Errors Fastify raises before a route runs reach the same
  * ProblemFilter as route errors, through Nest's error handler.
  */
-export function configureHttp(app: NestFastifyApplication): void {
+export async function configureHttp(app: NestFastifyApplication, options: { rateLimitPerMinute: number }): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  await registerRateLimit(app, options.rateLimitPerMinute);
+  registerAudit(app);
   registerBodyParsers(fastify);
   registerOpenApi(app);
 }

@@ -14,6 +14,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   'INGEST.BATCH_TOO_LARGE': 413,
   'QUERY.INVALID_CURSOR': 400,
   NOT_FOUND: 404,
+  'AUTH.UNAUTHENTICATED': 401,
+  'AUTH.FORBIDDEN': 403,
+  'AUTH.KEY_NOT_FOUND': 404,
   'CONTAINMENT.NOT_FOUND': 404,
   'CONTAINMENT.PRINCIPAL_ALREADY_CONTAINED': 409,
   'CONTAINMENT.IDEMPOTENCY_KEY_REUSED': 409,
@@ -46,6 +49,7 @@ const TRANSPORT_PROBLEMS: Record<number, { code: string; detail?: string }> = {
   404: { code: 'NOT_FOUND' },
   405: { code: 'REQUEST.METHOD_NOT_ALLOWED' },
   413: { code: 'REQUEST.TOO_LARGE', detail: 'request body is larger than 8 MiB' },
+  429: { code: 'REQUEST.RATE_LIMITED', detail: 'too many requests with this credential; retry after the number of seconds in Retry-After' },
   415: {
     code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
     detail: 'send application/json, or application/x-ndjson for event batches',
@@ -91,6 +95,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status >= 500) {
       this.logger.error({ err: error, request_id: request.id, route: request.url.split('?')[0] }, 'request failed');
     }
+    if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="warden"');
     void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 }
