@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@warden/config';
-import { createLogger } from '@warden/telemetry';
+import { createLogger, startTelemetry } from '@warden/telemetry';
 import { createWardenApp } from '../../apps/warden/src/warden.app.js';
 
 /** The admin credential every test app accepts (WARDEN_BOOTSTRAP_ADMIN_KEY). */
@@ -15,6 +15,7 @@ export interface RunningWarden {
 
 /** Starts the all-in-one app on a free loopback port over the given data dir (embedded engine unless env says otherwise). */
 export async function startWarden(env: Record<string, string>): Promise<RunningWarden> {
+  startTelemetry({ env: {} });
   const config = loadConfig({ WARDEN_LOG_LEVEL: 'warn', WARDEN_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, ...env });
   const app = await createWardenApp(config, createLogger(config.logLevel));
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigError, type WardenConfig, loadConfig } from '@warden/config';
-import { type Logger, createLogger } from '@warden/telemetry';
+import { type Logger, createLogger, startTelemetry } from '@warden/telemetry';
 import { createWardenApp } from './warden.app.js';
 
 function configOrExit(): WardenConfig {
@@ -19,7 +19,7 @@ function configOrExit(): WardenConfig {
  * Drains and exits: the in-flight Kafka chunk is finished and committed, the
  * consumer leaves its group, storage is closed. Bounded by WARDEN_SHUTDOWN_TIMEOUT_MS.
  */
-function installShutdown(app: INestApplication, logger: Logger, timeoutMs: number): (exitCode: number) => void {
+function installShutdown(app: INestApplication, logger: Logger, timeoutMs: number, telemetryShutdown: () => Promise<void>): (exitCode: number) => void {
   let closing = false;
   return (exitCode) => {
     if (closing) return;
@@ -31,7 +31,7 @@ function installShutdown(app: INestApplication, logger: Logger, timeoutMs: numbe
     }, timeoutMs);
     timer.unref();
     app.close().then(
-      () => process.exit(exitCode),
+      () => telemetryShutdown().finally(() => process.exit(exitCode)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(exitCode === 0 ? 1 : exitCode);
@@ -43,13 +43,15 @@ function installShutdown(app: INestApplication, logger: Logger, timeoutMs: numbe
 /** `warden serve`: validate config before anything starts, then listen; SIGTERM drains and exits 0. */
 export async function serve(): Promise<void> {
   const config = configOrExit();
+  // Before the app, so every instrument and span is created against the real providers.
+  const telemetry = startTelemetry();
   const logger = createLogger(config.logLevel);
   let shutdown: (exitCode: number) => void = (code) => process.exit(code);
   const app = await createWardenApp(config, logger, (error) => {
     logger.fatal({ err: error }, 'unrecoverable ingest error; draining and exiting');
     shutdown(70); // EX_SOFTWARE
   });
-  shutdown = installShutdown(app, logger, config.shutdownTimeoutMs);
+  shutdown = installShutdown(app, logger, config.shutdownTimeoutMs, () => telemetry.shutdown());
   process.once('SIGTERM', () => shutdown(0));
   process.once('SIGINT', () => shutdown(0));
   await app.listen({ port: config.http.port, host: config.http.host });

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { TableNames } from '@warden/storage';
 import type { AlertingLogger } from './alerting.logger.js';
 import type { AlertingConfig } from './config/alerting-config.schema.js';
-import { AlertDispatcher } from './dispatcher/alert-dispatcher.js';
+import { AlertDispatcher, type AlertDispatcherDeps } from './dispatcher/alert-dispatcher.js';
 import { ClickHouseAlertOutbox } from './outbox/clickhouse-alert-outbox.js';
 import type { HttpTransport } from './sinks/http-transport.js';
 
@@ -15,6 +15,7 @@ export interface CreateAlertingOptions {
   clock?: () => number;
   random?: () => number;
   transport?: HttpTransport;
+  onAttempt?: AlertDispatcherDeps['onAttempt'];
 }
 
 export interface Alerting {
@@ -33,6 +34,7 @@ export function createAlerting(options: CreateAlertingOptions): Alerting {
     clock: options.clock,
     random: options.random,
     transport: options.transport,
+    onAttempt: options.onAttempt,
   });
   return { dispatcher, outbox };
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
-import { type Logger, LOGGER } from '@warden/telemetry';
+import { type Logger, LOGGER, Readiness } from '@warden/telemetry';
 import { TableNames, createClickHouseClient } from './clickhouse/clickhouse.connection.js';
 import { AgentActionRepository } from './agent-actions/agent-action.repository.js';
 import { MIGRATIONS, type Migration } from './migrations/migrations.js';
@@ -61,6 +61,14 @@ import { CLICKHOUSE_CLIENT, EXTRA_MIGRATIONS, TABLE_NAMES } from './storage.di-t
   exports: [CLICKHOUSE_CLIENT, TABLE_NAMES, AgentActionRepository, RejectedEventRepository, StorageHealth],
 })
 export class StorageModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(CLICKHOUSE_CLIENT) private readonly client: ClickHouseClient,
+    @Inject(StorageHealth) health: StorageHealth,
+    @Inject(Readiness) readiness: Readiness,
+  ) {
+    readiness.register('storage', () => health.check());
+  }
+
   /**
    * Each lib owns its tables: it exports its migrations (versions in its own
    * range: storage 1–99, detection 100–199, alerting 200–299, response 300–399,
@@ -73,7 +81,6 @@ export class StorageModule implements OnApplicationShutdown {
     return { module: StorageModule, providers: [{ provide: EXTRA_MIGRATIONS, useValue: migrations }] };
   }
 
-  constructor(@Inject(CLICKHOUSE_CLIENT) private readonly client: ClickHouseClient) {}
 
   // The embedded engine is a process singleton: release it so a restart in the same process can reopen it.
   async onApplicationShutdown(): Promise<void> {

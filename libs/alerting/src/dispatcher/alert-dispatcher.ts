@@ -25,6 +25,8 @@ export interface AlertDispatcherDeps {
   logger?: AlertingLogger;
   /** Group states kept in memory; others are read back from the outbox when needed. */
   cacheSize?: number;
+  /** Told the outcome of every delivery attempt (for metrics). */
+  onAttempt?: (attempt: { sink: string; outcome: 'delivered' | 'retry' | 'failed'; fromIngestedMs?: number }) => void;
 }
 
 export type AcceptResult =
@@ -254,6 +256,11 @@ export class AlertDispatcher {
     }
     const recorded = await this.record(next);
     const fields = { delivery_id: next.delivery_id, alert_id: next.alert_id, sink: next.sink, action: next.action, attempt: next.attempt };
+    this.deps.onAttempt?.({
+      sink: next.sink,
+      outcome: next.status === 'delivered' ? 'delivered' : next.status === 'pending' ? 'retry' : 'failed',
+      fromIngestedMs: next.status === 'delivered' && next.timing && next.dispatched_at_ms !== null ? next.dispatched_at_ms - Date.parse(next.timing.ingested_at) : undefined,
+    });
     if (next.status === 'delivered') {
       if (next.timing !== null && next.dispatched_at_ms !== null) this.latency.record(next.dispatched_at_ms, next.timing.occurred_at, next.timing.ingested_at);
       this.logger.info(fields, 'alert delivered');

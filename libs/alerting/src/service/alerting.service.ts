@@ -4,7 +4,8 @@ import { toRfc3339Utc } from '@warden/common';
 import { ConfigError, WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import { DetectionService } from '@warden/detection';
 import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
-import { LOGGER, type Logger } from '@warden/telemetry';
+import { metrics } from '@opentelemetry/api';
+import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import { type Alerting, createAlerting } from '../alerting.factory.js';
 import { parseAlertingConfig } from '../config/alerting-config.schema.js';
 
@@ -32,10 +33,17 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
     }
     if (parsed.config === null) return;
     const log = this.logger.child({ component: 'alerting' });
+    const meter = metrics.getMeter('warden');
+    const deliveries = meter.createCounter('warden.alert.deliveries', { description: 'Alert delivery attempts by sink and outcome (delivered, retry, failed)' });
+    const latency = meter.createHistogram('warden.alert.latency.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'From event ingestion to alert delivered, per sink' });
     this.alerting = createAlerting({
       config: parsed.config,
       client: this.client,
       tables: this.tables,
+      onAttempt: ({ sink, outcome, fromIngestedMs }) => {
+        deliveries.add(1, { sink, outcome });
+        if (fromIngestedMs !== undefined) latency.record(fromIngestedMs / 1000, { sink });
+      },
       logger: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     });
     const { resumed } = await this.alerting.dispatcher.start();
@@ -43,9 +51,11 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
     this.detection.addListener('alerting', async (detections, { ingestedAt, events }) => {
       const occurred = new Map(events.map((e) => [e.event_id, e.occurred_at]));
       const ingested_at = toRfc3339Utc(ingestedAt);
-      for (const d of detections) {
-        await this.alerting?.dispatcher.accept(d, { occurred_at: occurred.get(d.trigger_event_id) ?? d.last_seen, ingested_at });
-      }
+      await inSpan('alert.accept', { 'warden.detections': detections.length }, async () => {
+        for (const d of detections) {
+          await this.alerting?.dispatcher.accept(d, { occurred_at: occurred.get(d.trigger_event_id) ?? d.last_seen, ingested_at });
+        }
+      });
     });
   }
 

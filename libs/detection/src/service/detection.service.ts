@@ -7,7 +7,8 @@ import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import type { AgentAction } from '@warden/contracts';
 import { IngestService } from '@warden/ingestion';
 import { AgentActionRepository } from '@warden/storage';
-import { LOGGER, type Logger } from '@warden/telemetry';
+import { type Counter, type Histogram, metrics } from '@opentelemetry/api';
+import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import type { DetectionRepository } from '../adapters/detection.repository.js';
 import type { Detection } from '../detection/detection.schema.js';
 import { DetectionEngine, type RuleError } from '../engine/detection-engine.js';
@@ -64,6 +65,15 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   private checkpointTimer?: NodeJS.Timeout;
   private readonly evaluationErrors = new Map<string, RuleError>();
   private readonly counters = { evaluated: 0, detections: 0, listener_failures: 0 };
+  private readonly otel: { latency: Histogram; detections: Counter; ruleErrors: Counter; evaluated: Counter } = (() => {
+    const meter = metrics.getMeter('warden');
+    return {
+      latency: meter.createHistogram('warden.detection.latency.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'From an event being stored to its detections being stored' }),
+      detections: meter.createCounter('warden.detection.detections', { description: 'Detections raised, by rule and severity' }),
+      ruleErrors: meter.createCounter('warden.detection.rule.errors', { description: 'Rule evaluation errors (counted, never blocking ingestion)' }),
+      evaluated: meter.createCounter('warden.detection.events.evaluated', { description: 'Events evaluated by the rules' }),
+    };
+  })();
 
   constructor(
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
@@ -146,11 +156,22 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<Detection[]> {
+  private evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<Detection[]> {
+    return inSpan('detection.evaluate', { 'warden.events': events.length }, async (span) => {
+      const detections = await this.evaluateInSpan(events, ingestedAt);
+      span.setAttribute('warden.detections', detections.length);
+      this.otel.latency.record(Date.now() / 1000 - (ingestedAt.epochSeconds + ingestedAt.micros / 1e6));
+      return detections;
+    });
+  }
+
+  private async evaluateInSpan(events: AgentAction[], ingestedAt: UtcInstant): Promise<Detection[]> {
     const ordered = [...events].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
     const result = await this.engine.evaluate(ordered);
     this.counters.evaluated += events.length;
+    this.otel.evaluated.add(events.length);
     for (const e of result.errors) {
+      this.otel.ruleErrors.add(e.count, { rule: e.rule_id ?? '', code: e.code });
       const key = `${e.code}/${e.rule_id ?? ''}`;
       const seen = this.evaluationErrors.get(key);
       this.evaluationErrors.set(key, seen ? { ...seen, count: seen.count + e.count } : e);
@@ -158,6 +179,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     if (result.detections.length === 0) return [];
     await this.detections.insert(result.detections, instantFromDate(new Date()));
     this.counters.detections += result.detections.length;
+    for (const d of result.detections) this.otel.detections.add(1, { rule: d.rule_id, severity: d.severity });
     for (const { name, listener } of this.listeners) {
       try {
         await listener(result.detections, { ingestedAt, events });

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DomainError, retry } from '@warden/common';
 import { WARDEN_CONFIG, type KafkaIngestConfig, type WardenConfig } from '@warden/config';
-import { LOGGER, type Logger } from '@warden/telemetry';
+import { LOGGER, type Logger, Readiness, SpanKind, contextFromHeaders, inSpan } from '@warden/telemetry';
+import { trace } from '@opentelemetry/api';
 import { type Consumer, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { IngestService } from '../pipeline/ingest.service.js';
@@ -40,6 +41,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   private producer?: Producer;
   private readonly config: KafkaIngestConfig;
   private stopping = false;
+  private consuming = false;
 
   constructor(
     @Inject(WARDEN_CONFIG) private readonly warden: WardenConfig,
@@ -47,7 +49,11 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(INGEST_FATAL_HANDLER) private readonly onFatal: IngestFatalHandler,
+    @Inject(Readiness) readiness: Readiness,
   ) {
+    readiness.register('kafka', async () =>
+      this.consuming ? { ok: true } : { ok: false, error: this.stopping ? 'stopping' : 'the consumer is not running (see logs)' },
+    );
     if (!warden.kafka) throw new Error('KafkaIngestor needs WARDEN_KAFKA_BROKERS');
     this.config = warden.kafka;
     const log = logger.child({ component: 'kafka' });
@@ -87,6 +93,15 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
         },
       },
     });
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.consuming = false;
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.consuming = true;
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      this.consuming = false;
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: c.topic, fromBeginning: true });
     await this.consumer.run({
@@ -113,42 +128,68 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
       if (!isRunning() || isStale()) return;
       const messages = batch.messages.slice(start, start + max);
       this.metrics.recordReceived('kafka', messages.length);
-      const chunk = triageChunk(messages, { topic, partition }, new Date());
-      let paused = false;
-      await retry({
-        policy: this.warden.retry,
-        isRetriable: isRetriableIngestError,
-        shouldContinue: () => isRunning() && !isStale(),
-        onRetry: async (error, attempt, delayMs) => {
-          this.metrics.recordStorageFailure();
-          if (!paused) {
-            this.consumer?.pause([{ topic, partitions: [partition] }]);
-            paused = true;
-          }
-          this.logger.warn(
-            { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message } },
-            'storing a chunk failed; partition paused, retrying',
-          );
-          await heartbeat();
+      // A chunk continues the trace of its first traced message and links the others (OTel messaging batches).
+      const traced = messages.map((m) => contextFromHeaders(m.headers)).filter((c) => c !== null);
+      await inSpan(
+        'kafka.consume',
+        { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.partition': partition, 'messaging.batch.message_count': messages.length },
+        () => this.processChunk(messages, topic, partition, heartbeat, isRunning, isStale, resolveOffset),
+        {
+          kind: SpanKind.CONSUMER,
+          parent: traced[0],
+          links: traced.slice(1, 128).flatMap((c) => {
+            const spanContext = trace.getSpanContext(c);
+            return spanContext ? [{ context: spanContext }] : [];
+          }),
         },
-        onRecovered: (attempts) => {
-          this.logger.info({ topic, partition, attempts }, 'storage is back; partition resumed');
-        },
-        task: async () => {
-          await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events)]);
-        },
-      }).finally(() => {
-        if (paused) this.consumer?.resume([{ topic, partitions: [partition] }]);
-      });
-      for (const reason of chunk.deadLetterReasons) this.metrics.recordRejected('kafka', reason);
-      this.metrics.recordStored(0, chunk.repeats);
-      // Stored (and dead-lettered) durably: only now may the group's offset move past these messages.
-      await this.consumer?.commitOffsets([{ topic, partition, offset: chunk.nextOffset }]);
-      resolveOffset(messages[messages.length - 1].offset);
-      await heartbeat();
+      );
     }
     const lag = Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
     this.metrics.recordLag(topic, partition, Math.max(0, lag));
+  }
+
+  private async processChunk(
+    messages: EachBatchPayload['batch']['messages'],
+    topic: string,
+    partition: number,
+    heartbeat: EachBatchPayload['heartbeat'],
+    isRunning: EachBatchPayload['isRunning'],
+    isStale: EachBatchPayload['isStale'],
+    resolveOffset: EachBatchPayload['resolveOffset'],
+  ): Promise<void> {
+    const chunk = triageChunk(messages, { topic, partition }, new Date());
+    let paused = false;
+    await retry({
+      policy: this.warden.retry,
+      isRetriable: isRetriableIngestError,
+      shouldContinue: () => isRunning() && !isStale(),
+      onRetry: async (error, attempt, delayMs) => {
+        this.metrics.recordStorageFailure();
+        if (!paused) {
+          this.consumer?.pause([{ topic, partitions: [partition] }]);
+          paused = true;
+        }
+        this.logger.warn(
+          { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message } },
+          'storing a chunk failed; partition paused, retrying',
+        );
+        await heartbeat();
+      },
+      onRecovered: (attempts) => {
+        this.logger.info({ topic, partition, attempts }, 'storage is back; partition resumed');
+      },
+      task: async () => {
+        await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events)]);
+      },
+    }).finally(() => {
+      if (paused) this.consumer?.resume([{ topic, partitions: [partition] }]);
+    });
+    for (const reason of chunk.deadLetterReasons) this.metrics.recordRejected('kafka', reason);
+    this.metrics.recordStored(0, chunk.repeats);
+    // Stored (and dead-lettered) durably: only now may the group's offset move past these messages.
+    await this.consumer?.commitOffsets([{ topic, partition, offset: chunk.nextOffset }]);
+    resolveOffset(messages[messages.length - 1].offset);
+    await heartbeat();
   }
 
   private async writeDeadLetters(letters: ReturnType<typeof triageChunk>['deadLetters']): Promise<void> {

@@ -1,3 +1,4 @@
+import { type Counter, type Histogram, metrics } from '@opentelemetry/api';
 import { Injectable } from '@nestjs/common';
 
 type Transport = 'http' | 'kafka';
@@ -62,26 +63,64 @@ export class IngestMetrics {
   private readonly insertLatency = new Reservoir();
   private readonly lag = new Map<string, number>();
   private readonly afterStoreFailures = new Map<string, number>();
+  // The same numbers as OpenTelemetry instruments (Prometheus at /metrics, OTLP when configured).
+  private readonly otel: {
+    received: Counter;
+    stored: Counter;
+    duplicates: Counter;
+    rejected: Counter;
+    storageFailures: Counter;
+    insertDuration: Histogram;
+    batchSize: Histogram;
+  };
+
+  constructor() {
+    const meter = metrics.getMeter('warden');
+    this.otel = {
+      received: meter.createCounter('warden.ingest.events.received', { description: 'Events received, by transport' }),
+      stored: meter.createCounter('warden.ingest.events.stored', { description: 'Events newly stored' }),
+      duplicates: meter.createCounter('warden.ingest.duplicates', { description: 'Events already stored (by event_id)' }),
+      rejected: meter.createCounter('warden.ingest.rejected', { description: 'Invalid events (HTTP: rejected table; Kafka: dead letters), by reason' }),
+      storageFailures: meter.createCounter('warden.ingest.storage.failures', { description: 'Failed store attempts (retried)' }),
+      insertDuration: meter.createHistogram('warden.ingest.batch.insert.duration.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'Dedup check and insert of one batch' }),
+      batchSize: meter.createHistogram('warden.ingest.batch.size', { description: 'Events per insert' }),
+    };
+    meter
+      .createObservableGauge('warden.kafka.consumer.lag', { description: 'Messages behind the end of each partition' })
+      .addCallback((result) => {
+        for (const [key, lag] of this.lag) {
+          const at = key.lastIndexOf('/');
+          result.observe(lag, { topic: key.slice(0, at), partition: key.slice(at + 1) });
+        }
+      });
+  }
 
   recordReceived(transport: Transport, n: number): void {
     this.received[transport] += n;
+    this.otel.received.add(n, { transport });
   }
   recordStored(inserted: number, duplicates: number): void {
     this.storedCount += inserted;
     this.duplicateCount += duplicates;
+    if (inserted > 0) this.otel.stored.add(inserted);
+    if (duplicates > 0) this.otel.duplicates.add(duplicates);
   }
   /** `reason`: contract, not_json, too_large, …; keyed by transport so HTTP rejections and Kafka dead letters stay apart. */
   recordRejected(transport: Transport, reason: string, n = 1): void {
     if (n === 0) return;
     const key = `${transport}.${reason}`;
     this.rejected.set(key, (this.rejected.get(key) ?? 0) + n);
+    this.otel.rejected.add(n, { transport, reason });
   }
   recordInsert(rows: number, latencyMs: number): void {
     this.batchSizes.add(rows);
     this.insertLatency.add(latencyMs);
+    this.otel.batchSize.record(rows);
+    this.otel.insertDuration.record(latencyMs / 1000);
   }
   recordStorageFailure(): void {
     this.storageFailures++;
+    this.otel.storageFailures.add(1);
   }
   recordAfterStoreFailure(step: string): void {
     this.afterStoreFailures.set(step, (this.afterStoreFailures.get(step) ?? 0) + 1);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KeyedMutex, type UtcInstant, instantFromDate } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import { AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
-import { LOGGER, type Logger } from '@warden/telemetry';
+import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import type { IngestResult } from './ingest-result.js';
@@ -50,7 +50,11 @@ export class IngestService {
   }
 
   /** Stores valid, normalised events (several tenants allowed), each event_id at most once per tenant. */
-  async store(events: AgentAction[]): Promise<StoreOutcome> {
+  store(events: AgentAction[]): Promise<StoreOutcome> {
+    return inSpan('ingest.store', { 'warden.events': events.length }, () => this.storeInSpan(events));
+  }
+
+  private async storeInSpan(events: AgentAction[]): Promise<StoreOutcome> {
     const byTenant = new Map<string, AgentAction[]>();
     for (const e of events) {
       const list = byTenant.get(e.tenant);
@@ -83,7 +87,7 @@ export class IngestService {
   private async runAfterStore(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
     for (const { name, hook } of this.afterStoreHooks) {
       try {
-        await hook(events, ingestedAt);
+        await inSpan(`after-store.${name}`, { 'warden.events': events.length }, () => hook(events, ingestedAt));
       } catch (error) {
         // The events are stored; a failing follower must not fail (and so redeliver) the batch.
         this.metrics.recordAfterStoreFailure(name);
@@ -93,8 +97,12 @@ export class IngestService {
   }
 
   /** The HTTP path: validate against the caller's tenant, store the valid, keep the invalid in rejected_events. */
-  async ingest(tenant: string, batch: DecodedEvent[], origin: { requestId: string }): Promise<IngestResult> {
-    const validated = validateBatch(batch, tenant);
+  ingest(tenant: string, batch: DecodedEvent[], origin: { requestId: string }): Promise<IngestResult> {
+    return inSpan('ingest.http', { 'warden.tenant': tenant, 'warden.events': batch.length }, () => this.ingestInSpan(tenant, batch, origin));
+  }
+
+  private async ingestInSpan(tenant: string, batch: DecodedEvent[], origin: { requestId: string }): Promise<IngestResult> {
+    const validated = await inSpan('ingest.validate', { 'warden.events': batch.length }, async () => validateBatch(batch, tenant));
     this.metrics.recordReceived('http', batch.length);
     const [stored] = await Promise.all([
       this.store(validated.events),

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { backoffDelay } from '@warden/common';
 import { type PrincipalRef, describeConnectorFailure } from '@warden/connectors';
-import { LOGGER, type Logger } from '@warden/telemetry';
+import { metrics } from '@opentelemetry/api';
+import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import type { AccessItem } from '../containment/access-item.js';
 import type { ContainmentCommand } from '../containment/containment.commands.js';
 import { type PendingStep, pendingWork } from '../containment/containment.pending-work.js';
@@ -22,6 +23,9 @@ const PROCESS_ACTOR = 'warden:response';
 @Injectable()
 export class ContainmentRunner {
   private readonly running = new Map<string, Promise<ContainmentState>>();
+  private readonly stepDuration = metrics
+    .getMeter('warden')
+    .createHistogram('warden.containment.step.duration.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'Connector calls of containments and rollbacks, by connector, action and outcome' });
 
   constructor(
     @Inject(CommandBus) private readonly commands: CommandBus,
@@ -55,7 +59,7 @@ export class ContainmentRunner {
         await new Promise((r) => setTimeout(r, delay));
       }
       const current: ExistingContainment = state;
-      const outcomes = await Promise.all(work.steps.map((step) => this.perform(current, step)));
+      const outcomes = await Promise.all(work.steps.map((step) => this.timed(current, step)));
       for (const commands of outcomes) {
         for (const command of commands) {
           const result = await this.commands.execute<ExecuteContainmentCommand, ContainmentCommandResult>(
@@ -65,6 +69,17 @@ export class ContainmentRunner {
         }
       }
     }
+  }
+
+  private timed(state: ExistingContainment, step: PendingStep): Promise<ContainmentCommand[]> {
+    const attributes = { connector: step.connector, action: step.action };
+    return inSpan(`connector.${step.action}`, { ...attributes, 'warden.containment_id': state.request.containmentId, 'warden.attempt': step.attempt }, async () => {
+      const started = performance.now();
+      const commands = await this.perform(state, step);
+      const outcome = commands.some((c) => c.type.endsWith('Failure')) ? 'failure' : 'success';
+      this.stepDuration.record((performance.now() - started) / 1000, { ...attributes, outcome });
+      return commands;
+    });
   }
 
   /** One connector call, turned into the commands that record its outcome. Never throws. */
