@@ -5,6 +5,7 @@ import { ALERTING_MIGRATIONS } from '@warden/alerting';
 import { AUTH_MIGRATIONS } from '@warden/auth';
 import { DETECTION_MIGRATIONS } from '@warden/detection';
 import { IngestionModule, KafkaIngestModule } from '@warden/ingestion';
+import { INTEGRITY_MIGRATIONS } from '@warden/integrity';
 import { RESPONSE_MIGRATIONS } from '@warden/response';
 import { StorageModule } from '@warden/storage';
 import { type Logger, TelemetryModule } from '@warden/telemetry';
@@ -18,7 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TelemetryModule.forRoot(logger),
-        StorageModule.forRoot([...DETECTION_MIGRATIONS, ...ALERTING_MIGRATIONS, ...RESPONSE_MIGRATIONS, ...AUTH_MIGRATIONS]),
+        StorageModule.forRoot([...DETECTION_MIGRATIONS, ...ALERTING_MIGRATIONS, ...RESPONSE_MIGRATIONS, ...AUTH_MIGRATIONS, ...INTEGRITY_MIGRATIONS]),
         IngestionModule,
         ApiModule,
         ...(config.kafka ? [KafkaIngestModule.forRoot(onFatal)] : []),

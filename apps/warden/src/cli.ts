@@ -108,6 +108,18 @@ program
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   });
 
+program
+  .command('verify')
+  .description("check the tamper-evident chain of the API key's tenant (exit 1 on a break)")
+  .option('--from <rfc3339>', 'batches stored at or after')
+  .option('--to <rfc3339>', 'batches stored before')
+  .action(async (o: { from?: string; to?: string }) => {
+    const query = new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined) as [string, string][]);
+    const result = (await callWarden('GET', `/v1/audit/verify?${query}`, undefined)) as { ok: boolean };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (!result.ok) process.exitCode = 1;
+  });
+
 const keys = program.command('keys').description('API keys (needs an admin key in WARDEN_API_KEY)');
 keys
   .command('create')

@@ -7,3 +7,4 @@ export * from './kafka/kafka-message.js';
 export * from './kafka/dead-letter.js';
 export { KafkaIngestor, type IngestFatalHandler, isRetriableIngestError } from './kafka/kafka-ingestor.js';
 export * from './ingestion.module.js';
+export * from './redaction/index.js';

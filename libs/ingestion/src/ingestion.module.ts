@@ -1,11 +1,12 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { IntegrityModule } from '@warden/integrity';
 import { INGEST_FATAL_HANDLER, type IngestFatalHandler, KafkaIngestor } from './kafka/kafka-ingestor.js';
 import { IngestMetrics } from './metrics/ingest-metrics.js';
 import { IngestService } from './pipeline/ingest.service.js';
 
 /** The ingest pipeline (validate → store) and its counters, shared by every transport. */
 @Global()
-@Module({ providers: [IngestService, IngestMetrics], exports: [IngestService, IngestMetrics] })
+@Module({ imports: [IntegrityModule], providers: [IngestService, IngestMetrics], exports: [IngestService, IngestMetrics] })
 export class IngestionModule {}
 
 /** The Kafka transport: a consumer-group member feeding the same pipeline. Only wired when brokers are configured. */

@@ -158,6 +158,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     resolveOffset: EachBatchPayload['resolveOffset'],
   ): Promise<void> {
     const chunk = triageChunk(messages, { topic, partition }, new Date());
+    this.metrics.recordRedactions(chunk.redactions);
     let paused = false;
     await retry({
       policy: this.warden.retry,

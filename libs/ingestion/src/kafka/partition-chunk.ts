@@ -1,5 +1,5 @@
 import type { AgentAction } from '@warden/contracts';
-import { validateBatch } from '../pipeline/validate-batch.js';
+import { type ValidatedBatch, validateBatch } from '../pipeline/validate-batch.js';
 import { DLQ_HEADERS, type DeadLetter, toDeadLetter } from './dead-letter.js';
 import { type ConsumedMessage, type DeadLetterReason, decodeMessage } from './kafka-message.js';
 
@@ -8,6 +8,7 @@ export interface TriagedChunk {
   events: AgentAction[];
   /** Events repeated within the chunk. */
   repeats: number;
+  redactions: ValidatedBatch['redactions'];
   deadLetters: DeadLetter[];
   deadLetterReasons: DeadLetterReason[];
   /** Offset to commit once this chunk is stored: the last message's offset + 1. */
@@ -46,6 +47,7 @@ export function triageChunk(
   return {
     events: validated.events,
     repeats: validated.repeats,
+    redactions: validated.redactions,
     deadLetters: order.map((i) => deadLetters[i]),
     deadLetterReasons: order.map((i) => deadLetterReasons[i]),
     nextOffset: (BigInt(last.offset) + 1n).toString(),

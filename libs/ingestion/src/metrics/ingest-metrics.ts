@@ -46,6 +46,7 @@ export interface IngestMetricsSnapshot {
   insert_latency_ms: ReturnType<Reservoir['snapshot']>;
   consumer_lag: Record<string, number>;
   after_store_failures: Record<string, number>;
+  redactions: Record<string, number>;
 }
 
 /**
@@ -63,6 +64,7 @@ export class IngestMetrics {
   private readonly insertLatency = new Reservoir();
   private readonly lag = new Map<string, number>();
   private readonly afterStoreFailures = new Map<string, number>();
+  private readonly redactions = new Map<string, number>();
   // The same numbers as OpenTelemetry instruments (Prometheus at /metrics, OTLP when configured).
   private readonly otel: {
     received: Counter;
@@ -70,6 +72,7 @@ export class IngestMetrics {
     duplicates: Counter;
     rejected: Counter;
     storageFailures: Counter;
+    redactions: Counter;
     insertDuration: Histogram;
     batchSize: Histogram;
   };
@@ -82,6 +85,7 @@ export class IngestMetrics {
       duplicates: meter.createCounter('warden.ingest.duplicates', { description: 'Events already stored (by event_id)' }),
       rejected: meter.createCounter('warden.ingest.rejected', { description: 'Invalid events (HTTP: rejected table; Kafka: dead letters), by reason' }),
       storageFailures: meter.createCounter('warden.ingest.storage.failures', { description: 'Failed store attempts (retried)' }),
+      redactions: meter.createCounter('warden.ingest.redactions', { description: 'Secrets masked before storage, by kind' }),
       insertDuration: meter.createHistogram('warden.ingest.batch.insert.duration.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'Dedup check and insert of one batch' }),
       batchSize: meter.createHistogram('warden.ingest.batch.size', { description: 'Events per insert' }),
     };
@@ -112,6 +116,14 @@ export class IngestMetrics {
     this.rejected.set(key, (this.rejected.get(key) ?? 0) + n);
     this.otel.rejected.add(n, { transport, reason });
   }
+  /** Secrets masked before storage, by kind. */
+  recordRedactions(redactions: readonly { kind: string }[]): void {
+    for (const r of redactions) {
+      this.redactions.set(r.kind, (this.redactions.get(r.kind) ?? 0) + 1);
+      this.otel.redactions.add(1, { kind: r.kind });
+    }
+  }
+
   recordInsert(rows: number, latencyMs: number): void {
     this.batchSizes.add(rows);
     this.insertLatency.add(latencyMs);
@@ -140,6 +152,7 @@ export class IngestMetrics {
       insert_latency_ms: this.insertLatency.snapshot(),
       consumer_lag: Object.fromEntries([...this.lag].sort()),
       after_store_failures: Object.fromEntries([...this.afterStoreFailures].sort()),
+      redactions: Object.fromEntries([...this.redactions].sort()),
     };
   }
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyedMutex, type UtcInstant, instantFromDate } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
+import { DigestWriter, digestInputFromRow } from '@warden/integrity';
 import { AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import type { IngestResult } from './ingest-result.js';
+import { redactText } from '../redaction/index.js';
 import { validateBatch } from './validate-batch.js';
 
 /**
@@ -41,6 +43,7 @@ export class IngestService {
     @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
     @Inject(RejectedEventRepository) private readonly rejections: RejectedEventRepository,
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
+    @Inject(DigestWriter) private readonly digests: DigestWriter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -71,7 +74,10 @@ export class IngestService {
         );
         const fresh = tenantEvents.filter((e) => !existing.has(e.event_id));
         const now = instantFromDate(new Date());
-        await this.actions.insert(fresh.map((e) => toAgentActionRow(e, now)));
+        const rows = fresh.map((e) => toAgentActionRow(e, now));
+        await this.actions.insert(rows);
+        // Same critical section: the tenant's chain gets this batch's digest before the next batch.
+        await this.digests.append(tenant, rows.map(digestInputFromRow), now);
         this.metrics.recordInsert(fresh.length, performance.now() - started);
         outcome.inserted += fresh.length;
         outcome.alreadyStored += tenantEvents.length - fresh.length;
@@ -104,6 +110,7 @@ export class IngestService {
   private async ingestInSpan(tenant: string, batch: DecodedEvent[], origin: { requestId: string }): Promise<IngestResult> {
     const validated = await inSpan('ingest.validate', { 'warden.events': batch.length }, async () => validateBatch(batch, tenant));
     this.metrics.recordReceived('http', batch.length);
+    this.metrics.recordRedactions(validated.redactions);
     const [stored] = await Promise.all([
       this.store(validated.events),
       this.rejections.insert(
@@ -113,7 +120,8 @@ export class IngestService {
           origin: `http request ${origin.requestId} event ${r.index}`,
           event_id: r.event_id,
           errors: r.errors,
-          raw: r.raw,
+          // Invalid events are kept for diagnosis, with secrets masked like stored ones.
+          raw: redactText(r.raw).text,
         })),
         instantFromDate(new Date()),
       ),

@@ -2,6 +2,7 @@ import { type AgentAction, checkAgentAction } from '@warden/contracts';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
 import type { IngestRejection } from './ingest-result.js';
 import { normalise } from './normalise.js';
+import { type Redaction, redactEvent } from '../redaction/index.js';
 
 export interface ValidatedBatch {
   /** Valid events, normalised, each event_id once, in arrival order. */
@@ -11,15 +12,17 @@ export interface ValidatedBatch {
   /** Valid events whose event_id appeared earlier in the same batch. */
   repeats: number;
   rejected: (IngestRejection & { raw: string })[];
+  /** Secrets masked in the valid events (paths and kinds, never the values). */
+  redactions: Redaction[];
 }
 
 /**
- * The validate and normalise steps, shared by every transport. When the
+ * The validate, normalise and redact steps, shared by every transport. When the
  * transport knows who sent the batch (`expectedTenant`), an event claiming
  * another tenant is rejected rather than stored under it.
  */
 export function validateBatch(batch: DecodedEvent[], expectedTenant?: string): ValidatedBatch {
-  const result: ValidatedBatch = { events: [], positions: [], repeats: 0, rejected: [] };
+  const result: ValidatedBatch = { events: [], positions: [], repeats: 0, rejected: [], redactions: [] };
   const seen = new Set<string>();
   batch.forEach((item, index) => {
     const check = checkAgentAction(item.value, Buffer.byteLength(item.raw, 'utf8'));
@@ -43,7 +46,10 @@ export function validateBatch(batch: DecodedEvent[], expectedTenant?: string): V
       return;
     }
     seen.add(key);
-    result.events.push(normalise(event));
+    // Secrets are masked before anything is stored: the audit log must not become the leak.
+    const redacted = redactEvent(normalise(event));
+    result.events.push(redacted.event);
+    if (redacted.redactions.length > 0) result.redactions.push(...redacted.redactions);
     result.positions.push(index);
   });
   return result;

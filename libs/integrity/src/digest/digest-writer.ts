@@ -1,0 +1,133 @@
+import { KeyedMutex, type UtcInstant, instantFromDate, parseRfc3339, toClickHouseDateTime64 } from '@warden/common';
+import { AGENT_ACTION_COLUMNS, type AgentActionRow } from '@warden/storage';
+import { InvalidDigestBatchError } from '../integrity.errors.js';
+import type { IntegrityKeyring } from '../keys/integrity-keyring.js';
+import type { AuditKeyRepository } from '../keys/audit-key.repository.js';
+import type { AuditDigestRepository, AuditDigestRow, ChainHead } from './audit-digest.repository.js';
+import { canonicalJson } from '../canonical/canonical-json.js';
+import { type DigestedEvent, GENESIS_DIGEST, batchDigest, sha256Hex } from './batch-digest.js';
+
+/** One stored event, as written to `agent_actions` (take them from the insert's rows). */
+export interface DigestInput {
+  event_id: string;
+  /** The row's occurred_at: ClickHouse DateTime64(6) text, or RFC 3339 (normalised here to the former). */
+  occurred_at: string;
+  /** The row's payload column, byte for byte. */
+  payload: string;
+}
+
+const EVENT_ID = AGENT_ACTION_COLUMNS.indexOf('event_id');
+const OCCURRED_AT = AGENT_ACTION_COLUMNS.indexOf('occurred_at');
+const PAYLOAD = AGENT_ACTION_COLUMNS.indexOf('payload');
+
+/** The digest's view of a row handed to `AgentActionRepository.insert`: digest exactly what was written. */
+export function digestInputFromRow(row: AgentActionRow): DigestInput {
+  return { event_id: row[EVENT_ID], occurred_at: row[OCCURRED_AT], payload: row[PAYLOAD] };
+}
+
+const CLICKHOUSE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
+
+/**
+ * Appends one signed digest per stored batch to its tenant's chain. Appends
+ * for one tenant run one at a time, in call order; the chain head is kept in
+ * memory and read from `audit_digests` the first time a tenant is seen.
+ *
+ * One writer per tenant chain: two processes appending to the same tenant
+ * would fork it (both write seq N+1), which the verifier reports.
+ */
+export class DigestWriter {
+  private readonly perTenant = new KeyedMutex();
+  private readonly heads = new Map<string, ChainHead>();
+  private keyRegistered: Promise<void> | null = null;
+
+  constructor(
+    private readonly digests: AuditDigestRepository,
+    private readonly keys: AuditKeyRepository,
+    private readonly keyring: IntegrityKeyring,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Digests, signs and stores one batch of newly stored events of a tenant,
+   * in the order they were inserted. `ingestedAt` is the instant written on
+   * their rows. Returns the digest row, or null for an empty batch (nothing
+   * is chained).
+   */
+  async append(tenant: string, events: readonly DigestInput[], ingestedAt: UtcInstant): Promise<AuditDigestRow | null> {
+    if (events.length === 0) return null;
+    const digested = digestEvents(tenant, events);
+    await this.registerKeyOnce();
+    return this.perTenant.run(tenant, async () => {
+      const head = this.heads.get(tenant) ?? (await this.digests.head(tenant)) ?? { seq: 0, digest: GENESIS_DIGEST };
+      const seq = head.seq + 1;
+      const ingested_at = toClickHouseDateTime64(ingestedAt);
+      const digest = batchDigest({ tenant, seq, prev_digest: head.digest, ingested_at, events: digested });
+      const occurred = digested.map((e) => e.occurred_at);
+      const row: AuditDigestRow = {
+        tenant,
+        seq,
+        prev_digest: head.digest,
+        digest,
+        signature: this.keyring.sign(Buffer.from(digest, 'hex')),
+        key_id: this.keyring.keyId,
+        event_count: digested.length,
+        event_ids: digested.map((e) => e.event_id),
+        event_occurred_at: occurred,
+        event_hashes: digested.map((e) => e.hash),
+        // Fixed-width text in UTC, so text order is time order.
+        first_occurred_at: occurred.reduce((a, b) => (b < a ? b : a)),
+        last_occurred_at: occurred.reduce((a, b) => (b > a ? b : a)),
+        ingested_at,
+        created_at: toClickHouseDateTime64(instantFromDate(this.clock())),
+      };
+      try {
+        await this.digests.insert(row);
+      } catch (error) {
+        // The row may have landed even though the call failed (a lost reply):
+        // read the head again next time instead of trusting memory, so a
+        // retry never writes a second batch with the same seq.
+        this.heads.delete(tenant);
+        throw error;
+      }
+      this.heads.set(tenant, { seq, digest });
+      return row;
+    });
+  }
+
+  /** Publishes the signing key's public half once per process, before its first digest. */
+  private registerKeyOnce(): Promise<void> {
+    this.keyRegistered ??= this.keys.register(this.keyring, this.clock()).catch((error: unknown) => {
+      this.keyRegistered = null;
+      throw error;
+    });
+    return this.keyRegistered;
+  }
+}
+
+/** Hashes each event, refusing a batch that cannot be what was stored: these are wiring bugs, caught before anything is signed. */
+function digestEvents(tenant: string, events: readonly DigestInput[]): DigestedEvent[] {
+  const seen = new Set<string>();
+  return events.map((e) => {
+    if (seen.has(e.event_id)) throw new InvalidDigestBatchError(tenant, 'an event_id appears twice in one batch', e.event_id);
+    seen.add(e.event_id);
+    let parsed: { event_id?: unknown; tenant?: unknown };
+    try {
+      parsed = JSON.parse(e.payload) as { event_id?: unknown; tenant?: unknown };
+    } catch {
+      throw new InvalidDigestBatchError(tenant, 'payload is not JSON', e.event_id);
+    }
+    if (parsed.event_id !== e.event_id) throw new InvalidDigestBatchError(tenant, 'payload event_id differs from the row', e.event_id);
+    if (parsed.tenant !== tenant) throw new InvalidDigestBatchError(tenant, 'payload belongs to another tenant', e.event_id);
+    // The same hash as eventHash(payload), without parsing the payload twice.
+    return { event_id: e.event_id, occurred_at: toStoredTime(tenant, e), hash: sha256Hex(canonicalJson(parsed)) };
+  });
+}
+
+function toStoredTime(tenant: string, e: DigestInput): string {
+  if (CLICKHOUSE_TIME.test(e.occurred_at)) return e.occurred_at;
+  try {
+    return toClickHouseDateTime64(parseRfc3339(e.occurred_at));
+  } catch {
+    throw new InvalidDigestBatchError(tenant, `occurred_at is neither ClickHouse DateTime64(6) text nor RFC 3339: ${e.occurred_at}`, e.event_id);
+  }
+}

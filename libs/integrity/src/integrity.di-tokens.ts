@@ -1,0 +1,1 @@
+export const INTEGRITY_KEYRING = Symbol('INTEGRITY_KEYRING');

@@ -1,0 +1,50 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Module } from '@nestjs/common';
+import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
+import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
+import { AuditDigestRepository } from './digest/audit-digest.repository.js';
+import { DigestWriter } from './digest/digest-writer.js';
+import { INTEGRITY_KEYRING } from './integrity.di-tokens.js';
+import { AuditKeyRepository } from './keys/audit-key.repository.js';
+import { parseIntegrityConfig } from './keys/integrity-config.schema.js';
+import { type IntegrityKeyring, loadIntegrityKeyring } from './keys/integrity-keyring.js';
+import { ChainVerifier } from './verify/chain-verifier.js';
+
+/**
+ * The keyring, the digest writer and the chain verifier, over the storage
+ * module's ClickHouse client. The schema must hold INTEGRITY_MIGRATIONS
+ * (pass them to StorageModule.forRoot). The key is generated in the data dir
+ * only for the embedded engine; against a server it must be configured.
+ */
+@Module({
+  providers: [
+    {
+      provide: INTEGRITY_KEYRING,
+      inject: [WARDEN_CONFIG],
+      useFactory: (config: WardenConfig) =>
+        loadIntegrityKeyring({
+          config: parseIntegrityConfig(config.file.content),
+          generateIn: config.clickhouse.kind === 'embedded' ? config.dataDir : undefined,
+        }),
+    },
+    {
+      provide: AuditKeyRepository,
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES],
+      useFactory: (c: ClickHouseClient, t: TableNames) => new AuditKeyRepository(c, t),
+    },
+    {
+      provide: DigestWriter,
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES, AuditKeyRepository, INTEGRITY_KEYRING],
+      useFactory: (c: ClickHouseClient, t: TableNames, keys: AuditKeyRepository, keyring: IntegrityKeyring) =>
+        new DigestWriter(new AuditDigestRepository(c, t), keys, keyring),
+    },
+    {
+      provide: ChainVerifier,
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES, INTEGRITY_KEYRING, WARDEN_CONFIG],
+      useFactory: (c: ClickHouseClient, t: TableNames, keyring: IntegrityKeyring, config: WardenConfig) =>
+        new ChainVerifier(c, t, keyring, { retentionDays: config.retentionDays }),
+    },
+  ],
+  exports: [INTEGRITY_KEYRING, AuditKeyRepository, DigestWriter, ChainVerifier],
+})
+export class IntegrityModule {}
