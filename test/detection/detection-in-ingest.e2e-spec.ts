@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAction, tempDir } from '@warden/testing';
 import { asMessages, produce, uniqueName } from '../support/kafka-fixtures.js';
 import { eventually } from '../support/warden-process.js';
-import { http, type RunningWarden, startWarden } from '../support/warden-server.js';
+import { ADMIN_AUTH, http, type RunningWarden, startWarden } from '../support/warden-server.js';
 import { createTopic, ensureKafkaBroker } from '@warden/testing';
 
 const data = tempDir();
@@ -114,5 +114,23 @@ describe('detection inside the ingest path', () => {
     const denied = agentAction({ principal: { id: principal }, action: { type: 'tool.call' }, outcome: 'denied' });
     await http(warden.url).postEvents([denied]);
     expect((await detections(`rule=tool-call-denied&principal=${principal}`)).map((d) => d.trigger_event_id)).toEqual([denied.event_id]);
+  });
+});
+
+describe('live detections', () => {
+  it("streams each new detection of the caller's tenant as a server-sent event", async () => {
+    const controller = new AbortController();
+    const res = await fetch(new URL('/v1/detections/stream', warden.url), { headers: ADMIN_AUTH, signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const principal = uniqueName('streamed');
+    const deletion = unconfirmedDelete(principal, 0, Date.UTC(2026, 10, 24, 13));
+    await http(warden.url).postEvents([deletion]);
+    let text = '';
+    while (!text.includes('event: detection')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const data = JSON.parse(/data: (.*)\n/.exec(text)![1]);
+    expect(data).toMatchObject({ rule_id: 'destructive-action-without-confirmation', principal_id: principal, trigger_event_id: deletion.event_id });
   });
 });

@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HTTP_BODY_LIMIT, configureHttp } from '@warden/api';
 import type { WardenConfig } from '@warden/config';
+import { registerConsole } from '@warden/console';
 import { type Logger, NestPinoLogger } from '@warden/telemetry';
+import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module.js';
 
 /** Builds the all-in-one app (not yet listening). Used by `warden serve` and by the end-to-end tests. */
@@ -27,5 +29,7 @@ export async function createWardenApp(
     bodyParser: false,
   });
   await configureHttp(app, { rateLimitPerMinute: config.auth.rateLimitPerMinute });
+  // The responder's console, at /console/ (outside the /v1 guard: it signs in with a key and calls /v1).
+  await registerConsole(app.getHttpAdapter().getInstance() as unknown as FastifyInstance);
   return app;
 }

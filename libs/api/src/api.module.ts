@@ -11,6 +11,7 @@ import { RejectedEventsController } from './actions/rejected-events.controller.j
 import { ContainmentsController } from './containments/containments.controller.js';
 import { AuditVerifyController } from './admin/audit-verify.controller.js';
 import { KeysController } from './admin/keys.controller.js';
+import { PermissionChangesController } from './permission-changes/permission-changes.controller.js';
 import { AlertsController } from './detections/alerts.controller.js';
 import { DetectionsController } from './detections/detections.controller.js';
 import { EventsController } from './events/events.controller.js';
@@ -21,7 +22,7 @@ import { ProblemFilter } from './problem/problem.filter.js';
 /** The HTTP API: routes, the access guard on every /v1 route, problem+json errors. */
 @Module({
   imports: [AuthModule, IngestionModule, IntegrityModule, DetectionModule, ResponseModule, AlertingModule],
-  controllers: [KeysController, AuditVerifyController, EventsController, IngestMetricsController, DetectionsController, AlertsController, ContainmentsController, ActionsController, RejectedEventsController, HealthController],
+  controllers: [KeysController, PermissionChangesController, AuditVerifyController, EventsController, IngestMetricsController, DetectionsController, AlertsController, ContainmentsController, ActionsController, RejectedEventsController, HealthController],
   providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class ApiModule {}

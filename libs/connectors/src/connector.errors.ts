@@ -76,3 +76,12 @@ export function describeConnectorFailure(error: unknown): ConnectorFailure {
   if (error instanceof DomainError) return { code: error.code, message: error.message, retriable: false };
   return { code: 'CONNECTOR.UNEXPECTED', message: error instanceof Error ? error.message : String(error), retriable: false };
 }
+
+/** The resource a change names does not exist on the target (dropped, renamed, or a wrong id). */
+export class ResourceNotFoundError extends ConnectorError {
+  readonly code = 'CONNECTOR.RESOURCE_NOT_FOUND';
+  readonly retriable = false;
+  constructor(connector: string, resource: string) {
+    super(`${connector}: resource ${resource} does not exist`, { connector, resource });
+  }
+}

@@ -1,6 +1,7 @@
 export * from './access-item.js';
 export * from './connector.js';
 export * from './connector.errors.js';
+export * from './permission-change.js';
 export * from './resilience/with-retry.js';
 export * from './identity/identity-mapping.js';
 export * from './postgres/postgres.items.js';

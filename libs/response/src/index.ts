@@ -30,7 +30,14 @@ export {
 export { containmentIdFor } from './containment/containment-id.js';
 
 // The application around the decider: ledger, command handler, process manager, service, module.
-export { ResponseLedger, RESPONSE_MIGRATIONS, ConcurrencyConflictError, type StoredStream } from './ledger/response-ledger.js';
+export {
+  ResponseLedger,
+  RESPONSE_MIGRATIONS,
+  ConcurrencyConflictError,
+  type StoredStream,
+  type StreamType,
+  type LedgerEvent,
+} from './ledger/response-ledger.js';
 export { ConnectorRegistry, connectorsSectionSchema, type ConnectorsSection } from './application/connector-registry.js';
 export { ExecuteContainmentCommand, ContainmentEventsRecorded, type ContainmentCommandResult } from './application/containment.commands.js';
 export { ContainmentRunner } from './application/containment.runner.js';
@@ -45,3 +52,24 @@ export { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './application/response.di-t
 export { ResponseModule } from './application/response.module.js';
 export { AutoContainmentService } from './application/auto-containment.service.js';
 export { AutoContainmentPolicy, type AutoContainMode, type AutoContainDecision } from './application/auto-containment.policy.js';
+
+// Reverting a recorded permission change (RevertPermissionChange).
+export * from './permission-change-revert/permission-change-revert.events.js';
+export * from './permission-change-revert/permission-change-revert.commands.js';
+export * from './permission-change-revert/permission-change-revert.errors.js';
+export {
+  initialRevertState,
+  evolveRevert,
+  type RevertState,
+  type ExistingRevert,
+  type RevertStatus,
+  type RevertRequest,
+} from './permission-change-revert/permission-change-revert.state.js';
+export { decideRevert, permissionChangeRevertDecider, MAX_REVERT_ATTEMPTS } from './permission-change-revert/permission-change-revert.decider.js';
+export { revertIdFor } from './permission-change-revert/revert-id.js';
+export {
+  ExecuteRevertCommand,
+  PermissionChangeRevertEventsRecorded,
+  type RevertCommandResult,
+} from './application/permission-change-revert.handler.js';
+export { PermissionChangeService, toRevertView, type PermissionChangeRevertView } from './application/permission-change.service.js';

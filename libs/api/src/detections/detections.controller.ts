@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Caller, CurrentCaller, Requires } from '@warden/auth';
 import {
@@ -34,6 +35,25 @@ export class DetectionsController {
     @Query(new ZodPipe(detectionQuerySchema, 'query')) query: DetectionQuery,
   ): Promise<{ items: StoredDetection[] }> {
     return { items: await this.detections.list(caller.tenant, query) };
+  }
+
+  @Get('detections/stream')
+  @Requires('history:read')
+  @ApiOperation({ summary: "Server-sent events: each new detection of the caller's tenant as it is raised (event: detection)" })
+  stream(@CurrentCaller() caller: Caller, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    reply.hijack();
+    const out = reply.raw;
+    out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    out.write(': connected\n\n');
+    const unsubscribe = this.service.addListener('sse', async (detections) => {
+      for (const d of detections) if (d.tenant === caller.tenant) out.write(`event: detection\ndata: ${JSON.stringify(d)}\n\n`);
+    });
+    // A comment every 15 s keeps proxies from closing an idle stream.
+    const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
   }
 
   @Get('detections/:id')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identityMappingSchema } from '../identity/identity-mapping.js';
+import { ownedResourcesSchema } from '../permission-change.js';
 import { retryPolicySchema } from '../resilience/with-retry.js';
 
 /**
@@ -27,9 +28,23 @@ export const postgresConnectorConfigSchema = z.strictObject({
   retry: retryPolicySchema.prefault({}),
   /** Server-side bound on any one statement, so a blocked GRANT cannot hang an attempt. */
   statement_timeout_ms: z.int().min(100).max(600_000).default(10_000),
+  /**
+   * Server-side bound on waiting for a lock (a catalog row another
+   * transaction is changing). The wait then fails as retriable (SQLSTATE
+   * 55P03) and is tried again with backoff, instead of sitting in the lock
+   * queue for the whole statement or attempt timeout.
+   */
+  lock_timeout_ms: z.int().min(100).max(600_000).default(5_000),
   /** How long to wait for each terminated session to go away. */
   terminate_wait_ms: z.int().min(0).max(60_000).default(5_000),
   pool_size: z.int().min(1).max(20).default(2),
+  /**
+   * Resource types (agent actions' `resource.type`) whose permission changes
+   * this connector may revert, e.g. `[{ type: 'postgres.table' }]`. Their
+   * `resource.id` names a relation as `schema.relation` or
+   * `database.schema.relation` (then only in `connection.database`).
+   */
+  resources: ownedResourcesSchema,
 });
 export type PostgresConnectorConfigInput = z.input<typeof postgresConnectorConfigSchema>;
 export type PostgresConnectorConfig = z.output<typeof postgresConnectorConfigSchema>;

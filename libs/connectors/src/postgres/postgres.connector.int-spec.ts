@@ -307,3 +307,126 @@ describe('PostgresConnector', () => {
     expect(await connector.snapshot(bulkPrincipal)).toEqual(before);
   });
 });
+
+describe('PostgresConnector, bounds on a blocked revoke', () => {
+  it('gives up waiting on a lock after lock_timeout_ms, as a retriable failure, with nothing committed', async () => {
+    const { bystander, schemaA: a } = names;
+    const impatient = new PostgresConnector(
+      postgresConnectorConfigSchema.parse({
+        kind: 'postgres',
+        name: 'postgres-impatient',
+        connection: { ...server, user: 'postgres' },
+        identity: { template: 'agent_{principal}' },
+        statement_timeout_ms: 60_000,
+        lock_timeout_ms: 300,
+        retry: { max_attempts: 1, timeout_ms: 60_000 },
+      }),
+    );
+    const blocker = new Client({ ...server, user: 'postgres' });
+    await blocker.connect();
+    const ordersSelect = grant('pg.relation', a, 'orders', 'SELECT');
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`GRANT DELETE ON ${q(a)}.orders TO ${q(bystander)}`);
+      const started = performance.now();
+      await expect(impatient.revoke(principal, [ordersSelect])).rejects.toMatchObject({
+        code: 'CONNECTOR.UNAVAILABLE',
+        retriable: true,
+        message: expect.stringContaining('SQLSTATE 55P03'),
+      });
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+      await impatient.close();
+    }
+    expect((await connector.snapshot(principal)).filter((i) => JSON.stringify(i) === JSON.stringify(ordersSelect))).toEqual([ordersSelect]);
+  });
+});
+
+describe('PostgresConnector, reverting a recorded permission change', () => {
+  const reverter = () =>
+    new PostgresConnector(
+      postgresConnectorConfigSchema.parse({
+        kind: 'postgres',
+        name: 'postgres-reverter',
+        connection: { ...server, user: 'postgres' },
+        identity: { template: 'agent_{principal}' },
+        resources: [{ type: 'postgres.table' }],
+      }),
+    );
+  const publicHolds = async (table: string) =>
+    (
+      await admin.query<{ privilege: string; grantor: string }>(
+        `SELECT a.privilege_type AS privilege, pg_get_userbyid(a.grantor) AS grantor
+           FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a WHERE c.oid = $1::regclass AND a.grantee = 0 ORDER BY 1`,
+        [table],
+      )
+    ).rows;
+
+  it('owns only the resource types it is configured for, in its own database', () => {
+    const c = reverter();
+    try {
+      expect(c.owns({ type: 'postgres.table', id: `${names.schemaB}.audit` })).toBe(true);
+      expect(c.owns({ type: 'postgres.table', id: `test.${names.schemaB}.audit` })).toBe(true);
+      expect(c.owns({ type: 'postgres.table', id: `other.${names.schemaB}.audit` })).toBe(false);
+      expect(c.owns({ type: 'drive.folder', id: `${names.schemaB}.audit` })).toBe(false);
+      expect(connector.owns({ type: 'postgres.table', id: `${names.schemaB}.audit` })).toBe(false); // no resources configured
+    } finally {
+      void c.close();
+    }
+  });
+
+  it('takes a grant to PUBLIC back, whoever granted it, and grants it again', async () => {
+    const { owner, delegate, schemaB: b } = names;
+    const table = `${b}.audit`;
+    const c = reverter();
+    try {
+      // PUBLIC was given SELECT twice over: by the owner and by a delegate holding the grant option.
+      await sql(`SET ROLE ${q(owner)}`);
+      await sql(`GRANT SELECT, INSERT ON ${q(b)}.audit TO PUBLIC`);
+      await sql(`RESET ROLE`);
+      await sql(`SET ROLE ${q(delegate)}`);
+      await sql(`GRANT SELECT ON ${q(b)}.audit TO PUBLIC`);
+      await sql(`RESET ROLE`);
+      const change = { resource: { type: 'postgres.table', id: `test.${table}` }, grantee: 'PUBLIC', privileges: ['SELECT'] };
+
+      const reverted = await c.revertGrant(change);
+      expect(reverted.changed.map((e) => [e.privilege, e.grantor])).toEqual([
+        ['SELECT', delegate],
+        ['SELECT', owner],
+      ]);
+      expect(await publicHolds(table)).toEqual([{ privilege: 'INSERT', grantor: owner }]);
+      expect((await c.revertGrant(change)).changed).toEqual([]); // a repeat changes nothing
+
+      const regranted = await c.regrant(change);
+      expect(regranted.changed.map((e) => [e.privilege, e.grantor])).toEqual([['SELECT', owner]]);
+      expect(await publicHolds(table)).toEqual([
+        { privilege: 'INSERT', grantor: owner },
+        { privilege: 'SELECT', grantor: owner },
+      ]);
+    } finally {
+      await sql(`REVOKE ALL ON ${q(b)}.audit FROM PUBLIC`);
+      await c.close();
+    }
+  });
+
+  it('refuses a missing table, an unknown grantee and a privilege tables do not have, changing nothing', async () => {
+    const c = reverter();
+    const resource = { type: 'postgres.table', id: `${names.schemaB}.audit` };
+    try {
+      await expect(c.revertGrant({ resource: { ...resource, id: `${names.schemaB}.nope` }, grantee: 'PUBLIC', privileges: ['SELECT'] })).rejects.toMatchObject({
+        code: 'CONNECTOR.RESOURCE_NOT_FOUND',
+      });
+      await expect(c.revertGrant({ resource, grantee: `role:missing_${suffix}`, privileges: ['SELECT'] })).rejects.toMatchObject({
+        code: 'CONNECTOR.IDENTITY_NOT_FOUND',
+      });
+      await expect(c.regrant({ resource, grantee: 'PUBLIC', privileges: ['read'] })).rejects.toMatchObject({ code: 'CONNECTOR.REJECTED' });
+      await expect(c.regrant({ resource: { type: 'drive.folder', id: 'fld-42' }, grantee: 'PUBLIC', privileges: ['SELECT'] })).rejects.toMatchObject({
+        code: 'CONNECTOR.REJECTED',
+      });
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -4,15 +4,31 @@ import { accessItemKey, diffAccess, sortAccessItems, type AccessDiff, type Acces
 import type { AccessChange, Connector, ItemFailure, PrincipalRef } from '../connector.js';
 import {
   ConnectorError,
+  ConnectorRejectedError,
   IdentityNotFoundError,
   InvalidAccessItemError,
+  ResourceNotFoundError,
   UnmappedPrincipalError,
 } from '../connector.errors.js';
 import { resolveIdentity } from '../identity/identity-mapping.js';
+import type { GrantChange, GrantChangeOutcome, PermissionChangeReverter, ResourceRef } from '../permission-change.js';
 import { withRetry, type RetryHooks } from '../resilience/with-retry.js';
 import { findRole, readHoldings, terminateSessions } from './postgres.catalog.js';
 import type { PostgresConnectorConfig } from './postgres.config.js';
 import { classifyPostgresError } from './postgres.errors.js';
+import {
+  findRelation,
+  grantPrivilegesStatement,
+  parseGrantee,
+  parsePrivileges,
+  parseRelationId,
+  readGranteeEntries,
+  revokeEntriesStatements,
+  type Grantee,
+  type RelationGrant,
+  type RelationName,
+  type ResolvedRelation,
+} from './postgres.grants.js';
 import { postgresAccessItemSchema, type PostgresAccessItem } from './postgres.items.js';
 import {
   grantStatement,
@@ -24,6 +40,31 @@ import {
 
 /** PostgreSQL truncates longer names silently, which could map two principals to one role. */
 const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * Run at the start of every attempt, on the connection it uses: learns the
+ * backend's pid and makes the server notice a dead Warden by itself.
+ *
+ * A backend waiting on a lock does not read from its client, so when the
+ * Warden process that owns it is killed mid-revoke the backend stays, inside
+ * its open transaction and holding the locks it already took (the role's
+ * catalog row after NOLOGIN, say), until the lock it waits for is granted.
+ * idle_in_transaction_session_timeout does not apply to it: it is not idle.
+ * The Warden that resumes the containment then queues behind its dead
+ * predecessor. `client_connection_check_interval` (PostgreSQL 14+) has the
+ * server poll the socket while a statement runs, so such a backend is ended
+ * (its transaction rolled back, nothing committed) within a second of its
+ * client's death; the keepalive settings do the same when the client's host
+ * vanishes without closing the connection. Older servers lack the setting
+ * and are left as they were (the CASE keeps set_config from failing there).
+ */
+const SESSION_SQL = `
+SELECT pg_backend_pid() AS pid,
+       CASE WHEN current_setting('server_version_num')::int >= 140000
+            THEN set_config('client_connection_check_interval', '1000', false) END AS dead_client_check,
+       set_config('tcp_keepalives_idle', '30', false) AS keepalives_idle,
+       set_config('tcp_keepalives_interval', '10', false) AS keepalives_interval,
+       set_config('tcp_keepalives_count', '3', false) AS keepalives_count`;
 
 const itemsSchema = z.array(postgresAccessItemSchema);
 
@@ -39,7 +80,7 @@ const itemsSchema = z.array(postgresAccessItemSchema);
  * privileges; role attributes other than LOGIN (a SUPERUSER agent bypasses
  * every grant: only NOLOGIN and ending its sessions contain it).
  */
-export class PostgresConnector implements Connector<PostgresAccessItem> {
+export class PostgresConnector implements Connector<PostgresAccessItem>, PermissionChangeReverter {
   readonly kind = 'postgres';
   readonly name: string;
   private readonly pool: Pool;
@@ -59,9 +100,12 @@ export class PostgresConnector implements Connector<PostgresAccessItem> {
       ssl: c.ssl,
       max: config.pool_size,
       statement_timeout: config.statement_timeout_ms,
+      lock_timeout: config.lock_timeout_ms,
       // If Warden dies mid-transaction, the server ends the orphaned
       // transaction (and releases its catalog locks) instead of leaving the
-      // restarted Warden blocked behind it until TCP notices.
+      // restarted Warden blocked behind it until TCP notices. This covers a
+      // backend left idle; one left waiting on a lock is covered by the
+      // dead-client check set per session (see SESSION_SQL).
       idle_in_transaction_session_timeout: 5_000,
       keepAlive: true,
       connectionTimeoutMillis: config.retry.timeout_ms,
@@ -100,10 +144,13 @@ export class PostgresConnector implements Connector<PostgresAccessItem> {
     const role = this.roleFor(principal);
     const items = revocationOrder(this.parseItems(snapshot));
     return this.attempt('revoke', async (client) => {
+      // First, so that an open transaction of the agent (one granting on with
+      // its grant option, say) cannot hold a catalog row the revoke must change.
+      const endedBefore = await terminateSessions(client, role, this.config.terminate_wait_ms);
       const { errors, after } = await this.change(client, role, items.map((i) => revokeStatement(i, role)));
-      // After COMMIT, so a session cannot slip back in while NOLOGIN is still uncommitted.
-      const sessionsEnded = await terminateSessions(client, role, this.config.terminate_wait_ms);
-      return { ...outcome(items, errors, after, false, 'still held after REVOKE'), sessionsEnded };
+      // Again after COMMIT, so a session cannot slip back in while NOLOGIN is still uncommitted.
+      const endedAfter = await terminateSessions(client, role, this.config.terminate_wait_ms);
+      return { ...outcome(items, errors, after, false, 'still held after REVOKE'), sessionsEnded: endedBefore + endedAfter };
     });
   }
 
@@ -119,6 +166,82 @@ export class PostgresConnector implements Connector<PostgresAccessItem> {
   async verify(principal: PrincipalRef, expected: readonly AccessItem[]): Promise<AccessDiff<PostgresAccessItem>> {
     const wanted = this.parseItems(expected);
     return diffAccess(wanted, await this.snapshot(principal));
+  }
+
+  /** A relation named `[database.]schema.relation`, of a resource type listed under `resources`, in this connector's database. */
+  owns(resource: ResourceRef): boolean {
+    if (!this.config.resources.some((r) => r.type === resource.type)) return false;
+    const name = parseRelationId(resource.id);
+    return name !== null && (name.database === null || name.database === this.config.connection.database);
+  }
+
+  /**
+   * Takes the privileges away from the grantee, whoever granted them (one
+   * REVOKE per grantor, run as that grantor), in one transaction; fails, with
+   * nothing changed, if any of them is still held afterwards.
+   */
+  async revertGrant(change: GrantChange): Promise<GrantChangeOutcome<RelationGrant>> {
+    const { relationName, grantee, privileges } = this.parseChange(change);
+    const named = (e: RelationGrant) => privileges === null || privileges.includes(e.privilege);
+    return this.attempt('revert-grant', async (client) => {
+      await client.query('BEGIN');
+      const { relation, granteeOid } = await this.resolveChange(client, change, relationName, grantee);
+      const before = await readGranteeEntries(client, relation.oid, granteeOid);
+      const changed = before.filter(named);
+      const statements = revokeEntriesStatements(relation, grantee, changed);
+      if (statements.length > 0) await client.query(statements.map(asRunnable).join(';\n'));
+      const after = await readGranteeEntries(client, relation.oid, granteeOid);
+      const left = after.filter(named);
+      if (left.length > 0) {
+        throw new ConnectorRejectedError(`${this.name}: ${left.map((e) => e.privilege).join(', ')} still held by ${change.grantee} on ${change.resource.id} after REVOKE`, {
+          left,
+        });
+      }
+      await client.query('COMMIT');
+      return { before, after, changed };
+    });
+  }
+
+  /** Grants the privileges to the grantee again, in one transaction; fails, with nothing changed, if any is not held afterwards. */
+  async regrant(change: GrantChange): Promise<GrantChangeOutcome<RelationGrant>> {
+    const { relationName, grantee, privileges } = this.parseChange(change);
+    return this.attempt('regrant', async (client) => {
+      await client.query('BEGIN');
+      const { relation, granteeOid } = await this.resolveChange(client, change, relationName, grantee);
+      const before = await readGranteeEntries(client, relation.oid, granteeOid);
+      await client.query(asRunnable(grantPrivilegesStatement(relation, grantee, privileges)));
+      const after = await readGranteeEntries(client, relation.oid, granteeOid);
+      const held = new Set(after.map((e) => e.privilege));
+      const missing = (privileges ?? []).filter((p) => !held.has(p));
+      if (missing.length > 0) {
+        throw new ConnectorRejectedError(`${this.name}: ${missing.join(', ')} not held by ${change.grantee} on ${change.resource.id} after GRANT`, { missing });
+      }
+      await client.query('COMMIT');
+      const had = new Set(before.map(accessItemKey));
+      return { before, after, changed: after.filter((e) => !had.has(accessItemKey(e))) };
+    });
+  }
+
+  private parseChange(change: GrantChange): { relationName: RelationName; grantee: Grantee; privileges: RelationGrant['privilege'][] | null } {
+    const relationName = parseRelationId(change.resource.id);
+    if (!this.owns(change.resource) || relationName === null) {
+      throw new ConnectorRejectedError(`${this.name} does not manage ${change.resource.type} ${change.resource.id}`, { resource: change.resource });
+    }
+    return { relationName, grantee: parseGrantee(change.grantee), privileges: parsePrivileges(change.privileges) };
+  }
+
+  private async resolveChange(
+    client: PoolClient,
+    change: GrantChange,
+    relationName: RelationName,
+    grantee: Grantee,
+  ): Promise<{ relation: ResolvedRelation; granteeOid: string }> {
+    const relation = await findRelation(client, relationName);
+    if (relation === null) throw new ResourceNotFoundError(this.name, change.resource.id);
+    if (grantee.kind === 'public') return { relation, granteeOid: '0' };
+    const oid = await findRole(client, grantee.name);
+    if (oid === null) throw new IdentityNotFoundError(this.name, grantee.name);
+    return { relation, granteeOid: oid };
   }
 
   private parseItems(items: readonly AccessItem[]): PostgresAccessItem[] {
@@ -205,7 +328,7 @@ export class PostgresConnector implements Connector<PostgresAccessItem> {
       }
     };
     try {
-      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      pid = (await client.query<{ pid: number }>(SESSION_SQL)).rows[0].pid;
     } catch (error) {
       destroy();
       throw classifyPostgresError(error, `${context}: connect`);

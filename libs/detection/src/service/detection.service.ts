@@ -84,9 +84,14 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Alerting and automatic containment subscribe here. */
-  addListener(name: string, listener: DetectionListener): void {
-    this.listeners.push({ name, listener });
+  /** Alerting and automatic containment subscribe here. Returns a function that unsubscribes. */
+  addListener(name: string, listener: DetectionListener): () => void {
+    const entry = { name, listener };
+    this.listeners.push(entry);
+    return () => {
+      const i = this.listeners.indexOf(entry);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   async onApplicationBootstrap(): Promise<void> {

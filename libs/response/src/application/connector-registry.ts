@@ -1,5 +1,8 @@
 import {
   type Connector,
+  type PermissionChangeReverter,
+  type ResourceRef,
+  canRevertPermissionChanges,
   KafkaAclConnector,
   PostgresConnector,
   ScimConnector,
@@ -63,6 +66,17 @@ export class ConnectorRegistry {
 
   get(name: string): Connector | undefined {
     return this.byName.get(name);
+  }
+
+  /** Connectors that can revert permission changes and say they own this resource, by name. */
+  owners(resource: ResourceRef): string[] {
+    return [...this.byName.values()].filter((c) => canRevertPermissionChanges(c) && c.owns(resource)).map((c) => c.name);
+  }
+
+  /** The named connector, if it can revert permission changes. */
+  reverter(name: string): (Connector & PermissionChangeReverter) | undefined {
+    const connector = this.byName.get(name);
+    return connector && canRevertPermissionChanges(connector) ? connector : undefined;
   }
 
   describe(): { name: string; kind: string }[] {

@@ -8,7 +8,7 @@ import type { AccessItem } from '../containment/access-item.js';
 import type { ConnectorSelection, ContainmentCommand } from '../containment/containment.commands.js';
 import { containmentDecider } from '../containment/containment.decider.js';
 import { ContainmentNotFoundError } from '../containment/containment.errors.js';
-import type { ContainmentEvent } from '../containment/containment.events.js';
+import { type ContainmentEvent, containmentEventSchema } from '../containment/containment.events.js';
 import { pendingWork } from '../containment/containment.pending-work.js';
 import type { ContainmentState, ExistingContainment } from '../containment/containment.state.js';
 import { containmentIdFor } from '../containment/containment-id.js';
@@ -108,7 +108,7 @@ export class ContainmentService implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     const resumed = await this.sweep(['pending', 'rolling_back']);
     if (resumed > 0) this.logger.info({ resumed }, 'resumed unfinished containments');
-    this.sweepTimer = setInterval(() => void this.retryPartial(), this.config.response.retryIntervalMs);
+    this.sweepTimer = setInterval(() => void this.retryUnsettled(), this.config.response.retryIntervalMs);
     this.sweepTimer.unref();
   }
 
@@ -175,10 +175,17 @@ export class ContainmentService implements OnApplicationBootstrap, OnApplication
 
   async retry(tenant: string, containmentId: string, reason: string, requestedBy: string): Promise<ContainmentView> {
     const state = await this.load(tenant, containmentId);
-    const result = await this.execute(tenant, state.request.principal, {
+    const principal = state.request.principal;
+    const command: ContainmentCommand = {
       type: 'RetryConnectors',
       data: { containment_id: containmentId, connectors: 'all', reason, requested_by: requestedBy },
       metadata: { now: new Date().toISOString(), correlationId: containmentId, causationId: `retry:${requestedBy}`, actor: requestedBy },
+    };
+    // A failed containment is not active, so the principal may have been contained
+    // again since; retrying the old one then would make two active at once.
+    const result = await this.execute(tenant, principal, command, async () => {
+      const active = await this.activeFor(tenant, principal);
+      if (active && active !== containmentId) throw new PrincipalAlreadyContainedError(active);
     });
     const next = result.state as ExistingContainment;
     this.start(next);
@@ -192,11 +199,9 @@ export class ContainmentService implements OnApplicationBootstrap, OnApplication
   }
 
   async list(tenant: string, principal?: string): Promise<ContainmentView[]> {
-    const streams = await this.ledger.streams(tenant, principal);
     const views: ContainmentView[] = [];
-    for (const s of streams) {
-      const stream = await this.ledger.read(tenant, s.stream_id);
-      const state = foldEvents(containmentDecider, stream.events);
+    for (const s of await this.ledger.readStreams('containment', containmentEventSchema, { tenant, principal })) {
+      const state = foldEvents(containmentDecider, s.events);
       if (state.status !== 'none') views.push(toView(state));
     }
     return views;
@@ -231,8 +236,8 @@ export class ContainmentService implements OnApplicationBootstrap, OnApplication
 
   private async sweep(statuses: string[]): Promise<number> {
     let n = 0;
-    for (const s of await this.ledger.streams()) {
-      const state = foldEvents(containmentDecider, (await this.ledger.read(s.tenant, s.stream_id)).events);
+    for (const s of await this.ledger.readStreams('containment', containmentEventSchema)) {
+      const state = foldEvents(containmentDecider, s.events);
       if (state.status !== 'none' && statuses.includes(state.status)) {
         this.start(state);
         n++;
@@ -241,17 +246,32 @@ export class ContainmentService implements OnApplicationBootstrap, OnApplication
     return n;
   }
 
-  /** Partial containments are retried on a timer: a connector that was down gets its turn when it is back. */
-  private async retryPartial(): Promise<void> {
+  /**
+   * On a timer, so that no containment is left waiting for a restart:
+   * - partial and failed ones are retried: a connector that was down gets its
+   *   turn when it is back. A failed one is the same situation with a single
+   *   connector (or all of them down), e.g. a revoke that a lock held longer
+   *   than its attempts allowed;
+   * - a rollback whose restores failed for good is retried likewise;
+   * - pending and rolling-back ones that still have steps to do are driven
+   *   again if nothing drives them (their run ended on an error, such as the
+   *   ledger being briefly unavailable); the runner ignores those it is
+   *   already driving.
+   */
+  private async retryUnsettled(): Promise<void> {
     try {
-      for (const s of await this.ledger.streams()) {
-        const state = foldEvents(containmentDecider, (await this.ledger.read(s.tenant, s.stream_id)).events);
-        if (state.status === 'partial' || (state.status === 'rolling_back' && pendingWork(state).steps.length === 0)) {
+      for (const s of await this.ledger.readStreams('containment', containmentEventSchema)) {
+        const state = foldEvents(containmentDecider, s.events);
+        if (state.status === 'none') continue;
+        const stepsLeft = pendingWork(state).steps.length > 0;
+        if ((state.status === 'pending' || state.status === 'rolling_back') && stepsLeft) {
+          this.start(state);
+        } else if (state.status === 'partial' || state.status === 'failed' || state.status === 'rolling_back') {
           await this.retry(s.tenant, s.stream_id, 'automatic retry of failed connectors', 'warden:response').catch(() => undefined);
         }
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'retrying partial containments failed');
+      this.logger.warn({ err: error }, 'retrying unsettled containments failed');
     }
   }
 }

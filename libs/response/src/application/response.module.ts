@@ -10,9 +10,11 @@ import { ConnectorRegistry, connectorsSectionSchema } from './connector-registry
 import { ContainmentCommandHandler } from './containment-command.handler.js';
 import { ContainmentRunner } from './containment.runner.js';
 import { ContainmentService } from './containment.service.js';
+import { PermissionChangeRevertCommandHandler } from './permission-change-revert.handler.js';
+import { PermissionChangeService } from './permission-change.service.js';
 import { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './response.di-tokens.js';
 
-/** Containment and rollback: the ledger, the command handler, the process manager and the connectors. */
+/** Containment and rollback, and reverting recorded permission changes: the ledger, the command handlers, the process manager and the connectors. */
 @Module({
   imports: [CqrsModule.forRoot(), DetectionModule],
   providers: [
@@ -30,7 +32,9 @@ import { CONNECTOR_REGISTRY, RESPONSE_LEDGER } from './response.di-tokens.js';
     ContainmentRunner,
     ContainmentService,
     AutoContainmentService,
+    PermissionChangeRevertCommandHandler,
+    PermissionChangeService,
   ],
-  exports: [ContainmentService, AutoContainmentService, CONNECTOR_REGISTRY],
+  exports: [ContainmentService, AutoContainmentService, PermissionChangeService, CONNECTOR_REGISTRY],
 })
 export class ResponseModule {}
