@@ -12,7 +12,7 @@ import { instantFromDate } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import { AGENT_ACTION_COLUMNS, CLICKHOUSE_CLIENT, MIGRATIONS, TableNames, toAgentActionRow } from '@warden/storage';
 import { createTopic, ensureKafkaBroker, tempDir } from '@warden/testing';
-import { startWarden } from '../test/support/warden-server.js';
+import { ADMIN_AUTH, startWarden } from '../test/support/warden-server.js';
 import { writeReport } from './report.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -125,13 +125,15 @@ async function main(): Promise<void> {
   const started = performance.now();
   let rssPeak = 0;
   for (;;) {
-    const m = (await (await fetch(`${warden.url}/v1/ingest/metrics`)).json()) as { stored: number; duplicates: number };
+    const res = await fetch(`${warden.url}/v1/ingest/metrics`, { headers: ADMIN_AUTH });
+    if (!res.ok) throw new Error(`reading ingest metrics failed: ${res.status} ${await res.text()}`);
+    const m = (await res.json()) as { stored: number; duplicates: number };
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     if (m.stored + m.duplicates >= N) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const wardenSeconds = (performance.now() - started) / 1000;
-  const metrics = await (await fetch(`${warden.url}/v1/ingest/metrics`)).json();
+  const metrics = await (await fetch(`${warden.url}/v1/ingest/metrics`, { headers: ADMIN_AUTH })).json();
   console.log('raw ClickHouse insert ceiling …');
   const insertSeconds = await rawInsert(warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT), tag);
   await warden.close();
