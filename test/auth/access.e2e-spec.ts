@@ -25,6 +25,7 @@ const ROUTES: { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown;
   { method: 'GET', path: '/v1/detections', permission: 'history:read' },
   { method: 'GET', path: `/v1/detections/${'0'.repeat(32)}`, permission: 'history:read' },
   { method: 'GET', path: '/v1/rules', permission: 'history:read' },
+  { method: 'POST', path: `/v1/detections/${'0'.repeat(32)}/resolve`, permission: 'response:act' },
   { method: 'POST', path: '/v1/rules/reload', permission: 'admin' },
   { method: 'GET', path: '/v1/alerts/status', permission: 'history:read' },
   { method: 'POST', path: '/v1/containments', body: { principal: 'p', reason: 'matrix', preview: true }, permission: 'response:act' },

@@ -71,5 +71,12 @@ describe('alerting from the ingest path', () => {
     expect(status.enabled).toBe(true);
     expect(status.failed_deliveries).toEqual([]);
     expect(status.latency.from_ingested.count).toBe(1);
+
+    const [detection] = (await http(warden.url).get('/v1/detections?rule=permission-widening-sensitive')).json.items;
+    const resolved = await http(warden.url).post(`/v1/detections/${detection.detection_id}/resolve`);
+    expect(resolved.json).toMatchObject({ outcome: 'resolved', group_key: detection.group_key });
+    await eventually(async () => received.length, (n) => n >= 2, { what: 'resolve notification' });
+    expect(received[1].body).toContain('alert.resolved');
+    expect((await http(warden.url).post(`/v1/detections/${detection.detection_id}/resolve`)).json.outcome).toBe('not_open');
   });
 });

@@ -63,6 +63,17 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
     await this.alerting?.dispatcher.stop();
   }
 
+  /**
+   * Closes the alert of a detection's group (rule + principal): PagerDuty
+   * gets a resolve with the same dedup_key, webhooks an alert.resolved.
+   * The detections themselves stay stored.
+   */
+  async resolveGroup(tenant: string, groupKey: string): Promise<{ outcome: 'resolved' | 'not_open' | 'alerting_off'; alert_id?: string }> {
+    if (!this.alerting) return { outcome: 'alerting_off' };
+    const result = await this.alerting.dispatcher.resolve(tenant, groupKey);
+    return result.outcome === 'resolved' ? { outcome: 'resolved', alert_id: result.alert_id } : { outcome: 'not_open' };
+  }
+
   enabled(): boolean {
     return this.alerting !== null;
   }

@@ -11,6 +11,7 @@ import {
   type StoredDetection,
   detectionQuerySchema,
 } from '@warden/detection';
+import { AlertingService } from '@warden/alerting';
 import { AgentActionRepository, type StoredAction } from '@warden/storage';
 import { z } from 'zod';
 import { ZodPipe } from '../http/zod-query.pipe.js';
@@ -25,6 +26,7 @@ export class DetectionsController {
     @Inject(DETECTION_REPOSITORY) private readonly detections: DetectionRepository,
     @Inject(DetectionService) private readonly service: DetectionService,
     @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
+    @Inject(AlertingService) private readonly alerting: AlertingService,
   ) {}
 
   @Get('detections')
@@ -66,6 +68,20 @@ export class DetectionsController {
     const detection = await this.detections.findById(caller.tenant, id);
     if (!detection) throw new NotFoundError(`no detection "${id}"`);
     return { detection, evidence: await this.actions.findByIds(caller.tenant, detection.evidence_event_ids) };
+  }
+
+  @Post('detections/:id/resolve')
+  @HttpCode(200)
+  @Requires('response:act')
+  @ApiOperation({ summary: "Close a detection's alert (its rule and principal group): PagerDuty resolve, alert.resolved to webhooks" })
+  async resolve(
+    @CurrentCaller() caller: Caller,
+    @Param('id', new ZodPipe(detectionIdParam, 'path')) id: string,
+  ): Promise<{ detection_id: string; group_key: string; outcome: string; alert_id?: string }> {
+    const detection = await this.detections.findById(caller.tenant, id);
+    if (!detection) throw new NotFoundError(`no detection "${id}"`);
+    const result = await this.alerting.resolveGroup(caller.tenant, detection.group_key);
+    return { detection_id: id, group_key: detection.group_key, ...result };
   }
 
   @Get('rules')
