@@ -1,7 +1,7 @@
 import { escapeIdentifier as q, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
-import { accessItemKey, diffAccess, sortAccessItems, type AccessDiff, type AccessItem } from '../access-item.js';
-import type { AccessChange, Connector, ItemFailure, PrincipalRef } from '../connector.js';
+import { accessItemKey, diffAccess, type AccessDiff, type AccessItem } from '../access-item.js';
+import type { AccessChange, Connector, PrincipalRef } from '../connector.js';
 import {
   ConnectorError,
   ConnectorRejectedError,
@@ -12,6 +12,7 @@ import {
 } from '../connector.errors.js';
 import { resolveIdentity } from '../identity/identity-mapping.js';
 import type { GrantChange, GrantChangeOutcome, PermissionChangeReverter, ResourceRef } from '../permission-change.js';
+import { readBackOutcome } from '../access-change.js';
 import { withRetry, type RetryHooks } from '../resilience/with-retry.js';
 import { findRole, readHoldings, terminateSessions } from './postgres.catalog.js';
 import type { PostgresConnectorConfig } from './postgres.config.js';
@@ -150,7 +151,7 @@ export class PostgresConnector implements Connector<PostgresAccessItem>, Permiss
       const { errors, after } = await this.change(client, role, items.map((i) => revokeStatement(i, role)));
       // Again after COMMIT, so a session cannot slip back in while NOLOGIN is still uncommitted.
       const endedAfter = await terminateSessions(client, role, this.config.terminate_wait_ms);
-      return { ...outcome(items, errors, after, false, 'still held after REVOKE'), sessionsEnded: endedBefore + endedAfter };
+      return { ...readBackOutcome(items, errors, after, false, 'still held after REVOKE'), sessionsEnded: endedBefore + endedAfter };
     });
   }
 
@@ -159,7 +160,7 @@ export class PostgresConnector implements Connector<PostgresAccessItem>, Permiss
     const items = restorationOrder(this.parseItems(snapshot));
     return this.attempt('restore', async (client) => {
       const { errors, after } = await this.change(client, role, items.map((i) => grantStatement(i, role)));
-      return outcome(items, errors, after, true, 'not held after GRANT (does the grantor still hold the privilege with grant option?)');
+      return readBackOutcome(items, errors, after, true, 'not held after GRANT (does the grantor still hold the privilege with grant option?)');
     });
   }
 
@@ -365,31 +366,3 @@ function asRunnable(statement: Statement): string {
   return `SET LOCAL ROLE ${q(statement.runAs)};\n${statement.sql};\nRESET ROLE`;
 }
 
-/**
- * Reads the truth back: an item counts as applied only if the catalog now
- * agrees (held after a grant, gone after a revoke). A statement can succeed
- * and change nothing: GRANT and REVOKE only warn when the acting role lacks
- * the grant option.
- */
-function outcome(
-  items: PostgresAccessItem[],
-  errors: Map<number, ConnectorError>,
-  after: PostgresAccessItem[],
-  shouldBeHeld: boolean,
-  notAppliedMessage: string,
-): AccessChange<PostgresAccessItem> {
-  const held = new Set(after.map(accessItemKey));
-  const applied: PostgresAccessItem[] = [];
-  const failed: ItemFailure<PostgresAccessItem>[] = [];
-  items.forEach((item, index) => {
-    const error = errors.get(index);
-    if (error) {
-      failed.push({ item, error: { code: error.code, message: error.message } });
-    } else if (held.has(accessItemKey(item)) === shouldBeHeld) {
-      applied.push(item);
-    } else {
-      failed.push({ item, error: { code: 'CONNECTOR.NOT_APPLIED', message: notAppliedMessage } });
-    }
-  });
-  return { applied: sortAccessItems(applied), failed };
-}
