@@ -120,6 +120,8 @@ async function main(): Promise<void> {
     WARDEN_KAFKA_DLQ_TOPIC: `${topic}.dlq`,
     WARDEN_KAFKA_GROUP: `bench-warden-${Date.now()}`,
     WARDEN_LOG_LEVEL: 'error',
+    // Tuning under test, e.g. BENCH_BATCH_MAX_EVENTS=2000 npm run bench:ingest
+    ...(process.env.BENCH_BATCH_MAX_EVENTS ? { WARDEN_KAFKA_BATCH_MAX_EVENTS: process.env.BENCH_BATCH_MAX_EVENTS } : {}),
   });
   console.log('Warden end to end …');
   const started = performance.now();
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
 
   const rate = (s: number) => Math.round(N / s);
   writeReport(
-    'ingest-latest',
+    process.env.BENCH_REPORT ?? 'ingest-latest',
     `Kafka ingest, ${N.toLocaleString()} events of ~${Math.round(produced.bytes / N)} bytes on ${PARTITIONS} partitions`,
     [
       { name: 'Warden end to end (produced → visible in ClickHouse)', value: rate(wardenSeconds), unit: 'events/s' },
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
       { name: 'Warden / kafkajs consume-only', value: Math.round((consumeSeconds / wardenSeconds) * 1000) / 1000, unit: '' },
       { name: 'Warden / raw ClickHouse insert', value: Math.round((insertSeconds / wardenSeconds) * 1000) / 1000, unit: '' },
     ],
-    { events: N, partitions: PARTITIONS, average_event_bytes: Math.round(produced.bytes / N), warden_metrics: metrics },
+    { events: N, partitions: PARTITIONS, batch_max_events: Number(process.env.BENCH_BATCH_MAX_EVENTS ?? 10_000), average_event_bytes: Math.round(produced.bytes / N), warden_metrics: metrics },
   );
   process.exit(0);
 }

@@ -84,6 +84,9 @@ export async function eventually<T>(
       last = await probe();
       if (check(last)) return last;
     } catch (error) {
+      // A bug in the probe is not "not yet": fail at once instead of timing out.
+      const bug = error instanceof ReferenceError || error instanceof SyntaxError || (error instanceof TypeError && error.message !== 'fetch failed');
+      if (bug) throw error;
       if (Date.now() > deadline) throw error;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
