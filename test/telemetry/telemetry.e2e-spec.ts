@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
+import { SpanKind, context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTelemetry } from '@warden/telemetry';
+import { startTelemetry, traceHeaders } from '@warden/telemetry';
 import { agentAction, createTopic, ensureKafkaBroker, tempDir } from '@warden/testing';
 import { produce, uniqueName } from '../support/kafka-fixtures.js';
 import { eventually } from '../support/warden-process.js';
@@ -67,8 +67,7 @@ const widening = (principal: string) =>
 describe('OpenTelemetry', () => {
   it('follows one event from the producer through consume, store and detection to the alert, in one trace', async () => {
     const producerSpan = trace.getTracer('test-producer').startSpan('agent-gateway.publish', { kind: SpanKind.PRODUCER });
-    const headers: Record<string, string> = {};
-    propagation.inject(trace.setSpan(context.active(), producerSpan), headers);
+    const headers = context.with(trace.setSpan(context.active(), producerSpan), () => traceHeaders());
     producerSpan.end();
     const event = widening(uniqueName('traced'));
     await produce(brokers, topic, [{ key: event.principal.id, value: JSON.stringify(event), headers } as never]);

@@ -11,7 +11,34 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-let started: Telemetry | null = null;
+/**
+ * Forwards to processors added at any time. OpenTelemetry's global providers
+ * can be registered once per process, so later callers (a test adding an
+ * in-memory exporter) join the running SDK through this instead.
+ */
+class SpanProcessorFanOut implements SpanProcessor {
+  readonly processors: SpanProcessor[] = [];
+  onStart(...args: Parameters<SpanProcessor['onStart']>): void {
+    for (const p of this.processors) p.onStart(...args);
+  }
+  onEnd(...args: Parameters<SpanProcessor['onEnd']>): void {
+    for (const p of this.processors) p.onEnd(...args);
+  }
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.forceFlush()));
+  }
+  async shutdown(): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.shutdown()));
+  }
+}
+
+interface RunningTelemetry extends Telemetry {
+  fanOut: SpanProcessorFanOut;
+}
+
+// Process-wide, like OpenTelemetry's own globals (a module may be loaded more than once in a process).
+const STARTED = Symbol.for('warden.telemetry');
+const holder = globalThis as unknown as { [STARTED]?: RunningTelemetry };
 
 /**
  * Starts OpenTelemetry before the app: traces and metrics go to OTLP when
@@ -20,25 +47,31 @@ let started: Telemetry | null = null;
  * Without an endpoint nothing is sent anywhere. Idempotent per process.
  */
 export function startTelemetry(options: { env?: NodeJS.ProcessEnv; extraSpanProcessors?: SpanProcessor[] } = {}): Telemetry {
-  if (started) return started;
+  const running = holder[STARTED];
+  if (running) {
+    running.fanOut.processors.push(...(options.extraSpanProcessors ?? []));
+    return running;
+  }
   const env = options.env ?? process.env;
   const otlp = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const metricReaders: IMetricReader[] = [prometheus];
   if (otlp) metricReaders.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 15_000 }));
-  const spanProcessors: SpanProcessor[] = [...(options.extraSpanProcessors ?? [])];
-  if (otlp) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  const fanOut = new SpanProcessorFanOut();
+  fanOut.processors.push(...(options.extraSpanProcessors ?? []));
+  if (otlp) fanOut.processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? 'warden',
     metricReaders,
-    spanProcessors: spanProcessors as never,
+    spanProcessors: [fanOut] as never,
     instrumentations: [],
   });
   sdk.start();
-  started = { prometheus, shutdown: () => sdk.shutdown() };
+  const started: RunningTelemetry = { prometheus, fanOut, shutdown: () => sdk.shutdown() };
+  holder[STARTED] = started;
   return started;
 }
 
 export function runningTelemetry(): Telemetry | null {
-  return started;
+  return holder[STARTED] ?? null;
 }

@@ -1,4 +1,8 @@
-import { type Attributes, type Context, type Link, type Span, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type Link, type Span, SpanKind, SpanStatusCode, context, defaultTextMapGetter, defaultTextMapSetter, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+
+// Warden speaks W3C trace context on Kafka headers, whatever global propagator is (or is not) installed.
+const w3c = new W3CTraceContextPropagator();
 
 export const tracer = () => trace.getTracer('warden');
 
@@ -28,13 +32,13 @@ export function contextFromHeaders(headers: Headers | undefined): Context | null
     carrier[k.toLowerCase()] = Array.isArray(v) ? String(v[0]) : String(v);
   }
   if (!carrier.traceparent) return null;
-  return propagation.extract(context.active(), carrier);
+  return w3c.extract(context.active(), carrier, defaultTextMapGetter);
 }
 
 /** W3C trace headers for the active context, to put on an outgoing Kafka message or HTTP call. */
 export function traceHeaders(): Record<string, string> {
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  w3c.inject(context.active(), carrier, defaultTextMapSetter);
   return carrier;
 }
 

@@ -203,10 +203,13 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     this.completedThrough = checkpoint;
     this.savedCheckpoint = checkpoint;
     const lookbackMs = this.engine.lookback().max_ms;
-    const from = fromClickHouseDateTime64(checkpoint);
-    const warmFrom = toClickHouseDateTime64({ epochSeconds: Math.floor(from.epochSeconds - lookbackMs / 1000), micros: from.micros });
+    // Windows run on event time, so the replay starts a lookback before the latest event time
+    // stored by the checkpoint (not before the checkpoint itself, which is ingest time).
+    const watermark = await this.actions.latestOccurredAt(checkpoint);
     let warmed = 0;
-    if (lookbackMs > 0) {
+    if (lookbackMs > 0 && watermark !== null) {
+      const w = fromClickHouseDateTime64(watermark);
+      const warmFrom = toClickHouseDateTime64({ epochSeconds: Math.floor(w.epochSeconds - lookbackMs / 1000), micros: w.micros });
       warmed = await this.replay({ ingestedUpTo: checkpoint, occurredFrom: warmFrom }, (events) => this.engine.warmUp(events).then(() => undefined));
     }
     const caughtUp = await this.replay({ ingestedAfter: checkpoint }, async (events) => {

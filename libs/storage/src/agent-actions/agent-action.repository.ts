@@ -193,6 +193,18 @@ export class AgentActionRepository {
     };
   }
 
+  /** The latest event time among events stored up to an ingest time: the event-time watermark at a checkpoint. */
+  async latestOccurredAt(ingestedUpTo: string): Promise<string | null> {
+    const rs = await this.client.query({
+      query: `SELECT toString(max(occurred_at)) AS t, count() AS n FROM ${this.tables.agentActions}
+              WHERE ingested_at <= {iu:DateTime64(6, 'UTC')}`,
+      query_params: { iu: ingestedUpTo },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ t: string; n: string | number }>();
+    return row && Number(row.n) > 0 ? row.t : null;
+  }
+
   async summarisePrincipal(tenant: string, principal: string): Promise<PrincipalSummary | null> {
     const params = { tenant, principal };
     const from = `${this.tables.agentActions} FINAL WHERE tenant = {tenant:String} AND principal_id = {principal:String}`;
