@@ -1,32 +1,7 @@
-import { z } from 'zod';
+// The shape and identity of an item are shared by the connectors and the response ledger (see @warden/contracts).
+import { type AccessItem, accessItemKey, accessItemSchema } from '@warden/contracts';
 
-/**
- * One thing a principal holds on a target system: a grant, a membership, an
- * ACL entry, the right to log in. Every connector defines its own items (a
- * zod discriminated union on `kind`); all of them are plain JSON, so they can
- * be stored in the response ledger and compared item by item.
- */
-export const accessItemSchema = z.object({ kind: z.string().min(1).max(64) }).catchall(z.json());
-export type AccessItem = z.infer<typeof accessItemSchema>;
-
-type Json = z.infer<ReturnType<typeof z.json>>;
-
-function canonical(value: Json): Json {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical(value[k] as Json)]),
-    );
-  }
-  return value;
-}
-
-/** Identity of an item: its content with keys in a fixed order. Two items are the same grant iff their keys are equal. */
-export function accessItemKey(item: AccessItem): string {
-  return JSON.stringify(canonical(item));
-}
+export { type AccessItem, accessItemKey, accessItemSchema };
 
 /** Items in a stable order (by key), so snapshots of the same holdings are equal arrays. */
 export function sortAccessItems<T extends AccessItem>(items: readonly T[]): T[] {

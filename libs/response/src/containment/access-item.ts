@@ -1,33 +1,7 @@
-import { z } from 'zod';
+// The shape and identity of an item are shared by the connectors and the response ledger (see @warden/contracts).
+import { type AccessItem, accessItemKey, accessItemSchema } from '@warden/contracts';
 
-/**
- * One thing a principal holds on a target system, as the ledger stores it.
- * The response domain does not know what a Postgres grant or a Kafka ACL
- * looks like (that is the connectors' business, and the domain must not
- * depend on infrastructure); it only needs items to be serialisable and
- * comparable, so that "restore exactly the snapshot" can be checked.
- */
-export const accessItemSchema = z.object({ kind: z.string().min(1).max(64) }).catchall(z.json());
-export type AccessItem = z.infer<typeof accessItemSchema>;
-
-type Json = z.infer<ReturnType<typeof z.json>>;
-
-function canonical(value: Json): Json {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical(value[k] as Json)]),
-    );
-  }
-  return value;
-}
-
-/** Identity of an item: its content with keys in a fixed order, so equal items have equal keys. */
-export function accessItemKey(item: AccessItem): string {
-  return JSON.stringify(canonical(item));
-}
+export { type AccessItem, accessItemKey, accessItemSchema };
 
 /** Items of `items` that are not in `minus` (by content), in their original order. */
 export function itemsMinus(items: readonly AccessItem[], minus: readonly AccessItem[]): AccessItem[] {
