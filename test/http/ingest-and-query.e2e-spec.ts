@@ -68,6 +68,31 @@ describe('idempotency by event_id', () => {
     expect(results.reduce((n, r) => n + r.json.duplicates, 0)).toBe(2);
     expect((await api.get('/v1/actions?principal=dup-agent-3')).json.items).toHaveLength(1);
   });
+
+  it('answers each of many concurrent, overlapping requests with its own exact counts while storing every event once', async () => {
+    // Requests that arrive while a write is in flight are written together; each must still be told what it stored.
+    const pool = Array.from({ length: 60 }, () => agentAction({ principal: { id: 'dup-agent-4' } }));
+    const requests = Array.from({ length: 12 }, (_, i) => pool.slice(i * 4, i * 4 + 12));
+    const results = await Promise.all(requests.map((batch) => api.postEvents(batch)));
+    for (const [i, r] of results.entries()) {
+      expect(r.status).toBe(202);
+      expect(r.json.accepted + r.json.duplicates).toBe(requests[i].length);
+    }
+    const distinct = new Set(requests.flat().map((e) => e.event_id)).size;
+    expect(results.reduce((n, r) => n + r.json.accepted, 0)).toBe(distinct);
+    expect((await api.get('/v1/principals/dup-agent-4/summary')).json.total).toBe(distinct);
+  });
+
+  it('keeps an event_id reused with a different occurred_at: that is another event, not a redelivery', async () => {
+    const first = agentAction({ principal: { id: 'dup-agent-5' }, occurred_at: '2026-11-20T10:00:00Z' });
+    const reused = { ...first, occurred_at: '2026-11-21T10:00:00Z' };
+    expect((await api.postEvents([first])).json).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await api.postEvents([reused])).json).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await api.postEvents([first, reused])).json).toEqual({ accepted: 0, duplicates: 2, rejected: [] });
+    expect((await api.get('/v1/principals/dup-agent-5/summary')).json.total).toBe(2);
+    // Both rows are signed, each by the batch that stored it.
+    expect((await api.get('/v1/audit/verify')).json).toMatchObject({ ok: true });
+  });
 });
 
 describe('invalid events are reported and kept, never dropped', () => {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=128
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { ConfigError, type WardenConfig, loadConfig } from '@warden/config';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromClickHouseDateTime64, parseRfc3339, toClickHouseDateTime64, toRfc3339Utc } from './timestamp.js';
+import { clickHouseTimeFromRfc3339, fromClickHouseDateTime64, parseRfc3339, toClickHouseDateTime64, toRfc3339Utc } from './timestamp.js';
 
 describe('RFC 3339 ↔ ClickHouse DateTime64(6)', () => {
   it('converts an offset timestamp to UTC keeping microseconds', () => {
@@ -19,6 +19,13 @@ describe('RFC 3339 ↔ ClickHouse DateTime64(6)', () => {
 
   it('reads ClickHouse values back', () => {
     expect(toRfc3339Utc(fromClickHouseDateTime64('2026-11-24 08:15:02.000100'))).toBe('2026-11-24T08:15:02.000100Z');
+  });
+
+  it('rewrites UTC text to the ClickHouse literal exactly as the full parse would', () => {
+    for (const text of ['2026-11-24T08:15:02Z', '2026-11-24T08:15:02.5Z', '2026-11-24T08:15:02.123Z', '2026-11-24T08:15:02.123456Z', '2026-11-24T09:15:02.123456+01:00', '2026-01-01T00:00:00.9999999Z']) {
+      expect(clickHouseTimeFromRfc3339(text)).toBe(toClickHouseDateTime64(parseRfc3339(text)));
+    }
+    expect(() => clickHouseTimeFromRfc3339('2026-13-01T00:00:00Z')).toThrow(RangeError);
   });
 
   it('refuses timestamps without an offset', () => {

@@ -37,6 +37,19 @@ export function toClickHouseDateTime64(i: UtcInstant): string {
   return `${date} ${time}.${pad(i.micros, 6)}`;
 }
 
+const UTC_RFC3339 = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/;
+
+/**
+ * RFC 3339 text to the ClickHouse DateTime64(6) literal. Timestamps already
+ * in UTC (every normalised event's) are rewritten as text, which is on the
+ * ingest hot path; anything else goes through a full parse.
+ */
+export function clickHouseTimeFromRfc3339(value: string): string {
+  const m = UTC_RFC3339.exec(value);
+  if (m && !Number.isNaN(Date.parse(`${m[1]}T${m[2]}Z`))) return `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(6, '0')}`;
+  return toClickHouseDateTime64(parseRfc3339(value));
+}
+
 /** RFC 3339 in UTC, with as many fraction digits as needed (none, 3 or 6). */
 export function toRfc3339Utc(i: UtcInstant): string {
   const { date, time } = utcParts(i);

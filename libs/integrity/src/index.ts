@@ -1,4 +1,3 @@
-export { canonicalJson } from './canonical/canonical-json.js';
 export { GENESIS_DIGEST, batchDigest, eventHash, type BatchDigestInput, type DigestedEvent } from './digest/batch-digest.js';
 export { AuditDigestRepository, type AuditDigestRow, type ChainHead } from './digest/audit-digest.repository.js';
 export { DigestWriter, digestInputFromRow, type DigestInput } from './digest/digest-writer.js';

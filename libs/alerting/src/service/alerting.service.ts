@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { toRfc3339Utc } from '@warden/common';
 import { ConfigError, WARDEN_CONFIG, type WardenConfig } from '@warden/config';
-import { DetectionService } from '@warden/detection';
+import { DetectionService, type Severity } from '@warden/detection';
 import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
 import { metrics } from '@opentelemetry/api';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
@@ -14,6 +14,8 @@ import { parseAlertingConfig } from '../config/alerting-config.schema.js';
  * dispatcher (grouping, throttling, outbox, retries). Off when the
  * WARDEN_CONFIG file has no `alerting:` section.
  */
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
 @Injectable()
 export class AlertingService implements OnApplicationBootstrap, OnApplicationShutdown {
   private alerting: Alerting | null = null;
@@ -52,9 +54,15 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
       const occurred = new Map(events.map((e) => [e.event_id, e.occurred_at]));
       const ingested_at = toRfc3339Utc(ingestedAt);
       await inSpan('alert.accept', { 'warden.detections': detections.length }, async () => {
-        for (const d of detections) {
-          await this.alerting?.dispatcher.accept(d, { occurred_at: occurred.get(d.trigger_event_id) ?? d.last_seen, ingested_at });
-        }
+        // Alerts of different groups are accepted side by side (each group keeps
+        // its own order under the dispatcher's lock), the most severe first, so
+        // a critical alert never waits behind a batch's lesser ones.
+        const bySeverity = [...detections].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+        const accepted = await Promise.allSettled(
+          bySeverity.map((d) => this.alerting?.dispatcher.accept(d, { occurred_at: occurred.get(d.trigger_event_id) ?? d.last_seen, ingested_at })),
+        );
+        const failed = accepted.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       });
     });
   }

@@ -25,6 +25,20 @@ describe('agent action contract v1', () => {
     for (const error of result.errors) expect(error.message.length).toBeGreaterThan(0);
   });
 
+  it('returns valid events with the members of every fixed object in sorted order (what the stored canonical form needs)', () => {
+    const sortedAtEveryLevel = (v: unknown): boolean =>
+      typeof v !== 'object' || v === null || Array.isArray(v)
+        ? true
+        : Object.keys(v).every((k, i, keys) => i === 0 || keys[i - 1] < k) && Object.values(v).every(sortedAtEveryLevel);
+    for (const fixture of valid) {
+      const result = checkAgentAction(fixture.event);
+      if (!result.ok) throw new Error(`fixture ${fixture.name} should be valid`);
+      const { attributes: _free, ...fixed } = result.event;
+      expect(sortedAtEveryLevel(fixed), fixture.name).toBe(true);
+      expect(result.event).toEqual(fixture.event);
+    }
+  });
+
   it('keeps the event_id of a rejected event so the rejection can be traced', () => {
     const result = checkAgentAction({ event_id: 'trace-me', schema_version: '1' });
     expect(result).toMatchObject({ ok: false, event_id: 'trace-me' });

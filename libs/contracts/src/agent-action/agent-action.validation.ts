@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EVENT_MAX_BYTES, agentActionSchema, type AgentAction } from './agent-action.schema.js';
 
 /** One reason an event broke the contract: where, and what was expected. */
@@ -31,6 +31,27 @@ export function extractEventId(value: unknown): string | undefined {
 }
 
 /**
+ * The same schema with every object's fields in sorted order. Zod builds its
+ * output in shape order, so events validated by this parser come out in
+ * canonical member order, and the canonical JSON Warden stores and hashes is
+ * then a plain native JSON.stringify (see canonicalJson in @warden/common).
+ * Same fields, rules and errors: only the order of output members differs.
+ */
+export function inSortedFieldOrder(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodOptional) return inSortedFieldOrder(schema.unwrap() as z.ZodType).optional();
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const keys = Object.keys(shape).sort();
+  // pick keeps the object's own settings (strictness) and lays the shape out in the mask's order.
+  const picked = schema.pick(Object.fromEntries(keys.map((k) => [k, true])) as Record<string, true>) as z.ZodObject;
+  const nested = Object.fromEntries(keys.flatMap((k) => (inSortedFieldOrder(shape[k]) === shape[k] ? [] : [[k, inSortedFieldOrder(shape[k])]])));
+  // extend replaces those fields in place, keeping the sorted positions.
+  return Object.keys(nested).length > 0 ? picked.extend(nested) : picked;
+}
+
+const agentActionParser = inSortedFieldOrder(agentActionSchema) as typeof agentActionSchema;
+
+/**
  * Checks one decoded event against contract v1. `byteLength` is the event's
  * size as received, when the transport knows it; otherwise it is measured.
  */
@@ -43,7 +64,7 @@ export function checkAgentAction(value: unknown, byteLength?: number): ContractC
       errors: [{ path: '', message: `event is ${size} bytes; at most ${EVENT_MAX_BYTES} are allowed` }],
     };
   }
-  const parsed = agentActionSchema.safeParse(value);
+  const parsed = agentActionParser.safeParse(value);
   if (parsed.success) return { ok: true, event: parsed.data };
   return { ok: false, event_id: extractEventId(value), errors: toViolations(parsed.error) };
 }

@@ -1,6 +1,6 @@
 import type { AgentAction } from '@warden/contracts';
 import type { Condition, Scalar } from './condition.schema.js';
-import { readField } from './field-path.js';
+import { fieldReader } from './field-path.js';
 
 const COMPARE = {
   gt: (v: number, bound: number) => v > bound,
@@ -39,11 +39,12 @@ export function compileCondition(condition: Condition): EventPredicate {
   const field = condition.field;
   if (field === undefined) throw new TypeError('condition has neither a field nor all/any/not');
   const test = compileValueTest(condition);
+  const read = fieldReader(field);
   if (Object.hasOwn(condition, 'exists')) {
-    return (e) => test(readField(e, field));
+    return (e) => test(read(e));
   }
   return (e) => {
-    const value = readField(e, field);
+    const value = read(e);
     return Array.isArray(value) ? value.some(test) : test(value);
   };
 }

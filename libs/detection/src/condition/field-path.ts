@@ -7,13 +7,21 @@ import { z } from 'zod';
  * Own properties only: a rule must not reach `constructor` or `__proto__`.
  */
 export function readField(event: AgentAction, path: string): unknown {
-  let current: unknown = event;
-  for (const segment of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    if (!Object.hasOwn(current, segment)) return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return current;
+  return fieldReader(path)(event);
+}
+
+/** `readField` for one path, split once: rules read the same paths for every event. */
+export function fieldReader(path: string): (event: AgentAction) => unknown {
+  const segments = path.split('.');
+  return (event) => {
+    let current: unknown = event;
+    for (const segment of segments) {
+      if (current === null || typeof current !== 'object') return undefined;
+      if (!Object.hasOwn(current, segment)) return undefined;
+      current = (current as Record<string, unknown>)[segment];
+    }
+    return current;
+  };
 }
 
 /** What a path may continue into, derived from the contract's zod schema. */

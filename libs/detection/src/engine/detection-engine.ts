@@ -1,4 +1,4 @@
-import { DomainError, KeyedMutex } from '@warden/common';
+import { DomainError, KeyedMutex, canonicalJson } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import { EVALUATION_ERROR } from '../detection.errors.js';
 import { MAX_EVIDENCE_IDS, detectionId, groupKey, type Detection } from '../detection/detection.schema.js';
@@ -316,11 +316,3 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** JSON with sorted keys: two parses of the same YAML compare equal whatever the key order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}

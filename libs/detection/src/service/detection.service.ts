@@ -235,7 +235,9 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
 
   /** Everything stored up to here has been evaluated: the oldest batch still in flight bounds it. */
   private async persistCheckpoint(): Promise<void> {
-    const pending = [...this.inFlight.values()].sort()[0];
+    const unfollowed = this.ingest.oldestUnfollowed();
+    // Batches in evaluation here, and batches stored but not yet handed over by ingest, bound what is done.
+    const pending = [...this.inFlight.values(), ...(unfollowed ? [toClickHouseDateTime64(unfollowed)] : [])].sort()[0];
     let through = this.completedThrough;
     if (pending !== undefined) {
       const p = fromClickHouseDateTime64(pending);

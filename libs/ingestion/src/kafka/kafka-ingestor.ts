@@ -3,7 +3,7 @@ import { DomainError, retry } from '@warden/common';
 import { WARDEN_CONFIG, type KafkaIngestConfig, type WardenConfig } from '@warden/config';
 import { LOGGER, type Logger, Readiness, SpanKind, contextFromHeaders, inSpan } from '@warden/telemetry';
 import { trace } from '@opentelemetry/api';
-import { type Consumer, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { type Admin, type Consumer, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { IngestService } from '../pipeline/ingest.service.js';
 import { triageChunk } from './partition-chunk.js';
@@ -11,6 +11,9 @@ import { triageChunk } from './partition-chunk.js';
 export const INGEST_FATAL_HANDLER = Symbol('INGEST_FATAL_HANDLER');
 /** Called when the ingestor meets an error it must not retry: the process should drain and exit. */
 export type IngestFatalHandler = (error: unknown) => void;
+
+/** How often the group's lag is read from the broker (committed offsets against each partition's end). */
+const LAG_REFRESH_MS = 2_000;
 
 export class DeadLetterWriteError extends DomainError {
   readonly code = 'INGEST.DLQ_WRITE_FAILED';
@@ -39,6 +42,11 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   private readonly kafka: Kafka;
   private consumer?: Consumer;
   private producer?: Producer;
+  private admin?: Admin;
+  private lagTimer?: NodeJS.Timeout;
+  private readingLag = false;
+  /** Offsets this process committed, so a lag read that raced a commit never reports the older one. */
+  private readonly committedHere = new Map<number, bigint>();
   private readonly config: KafkaIngestConfig;
   private stopping = false;
   private consuming = false;
@@ -110,13 +118,48 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
       partitionsConsumedConcurrently: c.partitionsConcurrency,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
+    this.lagTimer.unref();
     this.logger.info({ topic: c.topic, group: c.groupId, brokers: c.brokers }, 'kafka ingest started');
+  }
+
+  /**
+   * The group's real lag: what is on each partition beyond the group's
+   * committed offset. The figure taken from a fetch (below) is only as fresh
+   * as that fetch, and misses what arrives while a chunk is being stored.
+   */
+  private async refreshLag(): Promise<void> {
+    if (this.readingLag || this.stopping || !this.admin) return;
+    this.readingLag = true;
+    try {
+      const { topic, groupId } = this.config;
+      const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const committedBy = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      for (const end of ends) {
+        const broker = committedBy.get(end.partition) ?? -1n;
+        const here = this.committedHere.get(end.partition) ?? -1n;
+        const done = broker > here ? broker : here;
+        // No commit yet: the group starts from the beginning, so all that is retained is lag.
+        const from = done < 0n ? BigInt(end.low) : done;
+        const lag = BigInt(end.high) - from;
+        this.metrics.recordLag(topic, end.partition, Number(lag > 0n ? lag : 0n));
+      }
+    } catch (error) {
+      this.logger.debug({ err: { message: (error as Error).message } }, 'reading the consumer lag failed; trying again');
+    } finally {
+      this.readingLag = false;
+    }
   }
 
   /** SIGTERM: let the in-flight chunk finish and commit, then leave the group. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.lagTimer);
     await this.consumer?.disconnect();
+    await this.ingest.drainFollowers();
+    await this.admin?.disconnect();
     await this.producer?.disconnect();
     this.logger.info('kafka ingest stopped');
   }
@@ -180,7 +223,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
         this.logger.info({ topic, partition, attempts }, 'storage is back; partition resumed');
       },
       task: async () => {
-        await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events)]);
+        await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events, { followers: 'queued' })]);
       },
     }).finally(() => {
       if (paused) this.consumer?.resume([{ topic, partitions: [partition] }]);
@@ -189,6 +232,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     this.metrics.recordStored(0, chunk.repeats);
     // Stored (and dead-lettered) durably: only now may the group's offset move past these messages.
     await this.consumer?.commitOffsets([{ topic, partition, offset: chunk.nextOffset }]);
+    this.committedHere.set(partition, BigInt(chunk.nextOffset));
     resolveOffset(messages[messages.length - 1].offset);
     await heartbeat();
   }

@@ -1,14 +1,43 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KeyedMutex, type UtcInstant, instantFromDate } from '@warden/common';
+import { type UtcInstant, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
-import { DigestWriter, digestInputFromRow } from '@warden/integrity';
-import { AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
+import { type DigestInput, DigestWriter, digestInputFromRow } from '@warden/integrity';
+import { AGENT_ACTION_COLUMNS, type AgentActionRow, AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import type { IngestResult } from './ingest-result.js';
 import { redactText } from '../redaction/index.js';
 import { validateBatch } from './validate-batch.js';
+import { GroupCommit } from './group-commit.js';
+
+const OCCURRED_AT = AGENT_ACTION_COLUMNS.indexOf('occurred_at');
+const INGESTED_AT = AGENT_ACTION_COLUMNS.indexOf('ingested_at');
+/** Rows are built before the ingest time is known; it is stamped in the critical section. */
+const PENDING_INGEST_TIME = '';
+
+/** Stored batches whose followers (detection) may wait before a queued store waits for them. */
+const MAX_QUEUED_FOLLOWERS = 4;
+
+/** A group commit stops growing here: one insert of at most this many rows (one batch alone may be larger). */
+const MAX_GROUP_EVENTS = 50_000;
+
+interface PreparedEvent {
+  event: AgentAction;
+  row: AgentActionRow;
+  digest: DigestInput;
+}
+
+interface TenantWrite {
+  stored: AgentAction[];
+  alreadyStored: number;
+  ingestedAt: UtcInstant;
+}
+
+function prepare(event: AgentAction): PreparedEvent {
+  const row = toAgentActionRow(event, PENDING_INGEST_TIME);
+  return { event, row, digest: digestInputFromRow(row) };
+}
 
 /**
  * A step that follows storage (detection, for one). It sees each newly stored
@@ -35,9 +64,14 @@ export interface StoreOutcome {
 @Injectable()
 export class IngestService {
   // Check-then-insert must not interleave for one tenant, or two batches
-  // carrying the same event_id could both see it as new.
-  private readonly perTenant = new KeyedMutex();
+  // carrying the same event_id could both see it as new: one writer per tenant.
+  private readonly commits = new GroupCommit<PreparedEvent, TenantWrite>((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS);
   private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
+  /** The tail of the follower queue; runAfterStore never rejects, so neither does it. */
+  private followers: Promise<void> = Promise.resolve();
+  /** Ingest times of stored batches whose followers have not finished, by queue position. */
+  private readonly unfollowed = new Map<number, UtcInstant>();
+  private nextToken = 0;
 
   constructor(
     @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
@@ -52,12 +86,41 @@ export class IngestService {
     this.afterStoreHooks.push({ name, hook });
   }
 
-  /** Stores valid, normalised events (several tenants allowed), each event_id at most once per tenant. */
-  store(events: AgentAction[]): Promise<StoreOutcome> {
-    return inSpan('ingest.store', { 'warden.events': events.length }, () => this.storeInSpan(events));
+  /**
+   * Stores valid, normalised events (several tenants allowed), each event_id
+   * at most once per tenant. By default it resolves once the steps that
+   * follow storage (detection) have run too. With `followers: 'queued'` it
+   * resolves as soon as the events are durably stored and leaves those steps
+   * queued behind earlier ones (Kafka: the offset may move on while detection
+   * runs, because detection catches up from storage after a crash); the
+   * queue is bounded, so a slow follower still slows ingest down rather than
+   * piling up.
+   */
+  store(events: AgentAction[], options: { followers?: 'awaited' | 'queued' } = {}): Promise<StoreOutcome> {
+    return inSpan('ingest.store', { 'warden.events': events.length }, () => this.storeInSpan(events, options.followers ?? 'awaited'));
   }
 
-  private async storeInSpan(events: AgentAction[]): Promise<StoreOutcome> {
+  /**
+   * The earliest ingest time among stored batches whose followers have not
+   * finished, or null. A follower that checkpoints its progress in ingest
+   * time (detection) must not claim anything from here on as done: batches
+   * of different tenants are written side by side, so a later one can be
+   * followed before an earlier one.
+   */
+  oldestUnfollowed(): UtcInstant | null {
+    let oldest: UtcInstant | null = null;
+    for (const at of this.unfollowed.values()) {
+      if (oldest === null || at.epochSeconds < oldest.epochSeconds || (at.epochSeconds === oldest.epochSeconds && at.micros < oldest.micros)) oldest = at;
+    }
+    return oldest;
+  }
+
+  /** Resolves once every queued follower step has run (shutdown). */
+  async drainFollowers(): Promise<void> {
+    await this.followers;
+  }
+
+  private async storeInSpan(events: AgentAction[], followers: 'awaited' | 'queued'): Promise<StoreOutcome> {
     const byTenant = new Map<string, AgentAction[]>();
     for (const e of events) {
       const list = byTenant.get(e.tenant);
@@ -65,29 +128,67 @@ export class IngestService {
       else byTenant.set(e.tenant, [e]);
     }
     const outcome: StoreOutcome = { inserted: 0, alreadyStored: 0, stored: [], ingestedAt: instantFromDate(new Date()) };
-    for (const [tenant, tenantEvents] of byTenant) {
-      await this.perTenant.run(tenant, async () => {
-        const started = performance.now();
-        const existing = await this.actions.findExistingIds(
-          tenant,
-          tenantEvents.map((e) => e.event_id),
-        );
-        const fresh = tenantEvents.filter((e) => !existing.has(e.event_id));
-        const now = instantFromDate(new Date());
-        const rows = fresh.map((e) => toAgentActionRow(e, now));
-        await this.actions.insert(rows);
-        // Same critical section: the tenant's chain gets this batch's digest before the next batch.
-        await this.digests.append(tenant, rows.map(digestInputFromRow), now);
-        this.metrics.recordInsert(fresh.length, performance.now() - started);
-        outcome.inserted += fresh.length;
-        outcome.alreadyStored += tenantEvents.length - fresh.length;
-        outcome.stored.push(...fresh);
-        outcome.ingestedAt = now;
-      });
+    const written = await Promise.all(
+      [...byTenant].map(([tenant, tenantEvents]) =>
+        // The CPU-heavy part (flattening, canonical payloads, their hashes) runs
+        // before joining the tenant's queue, so one batch is prepared while another is written.
+        this.commits.submit(tenant, tenantEvents.map(prepare)),
+      ),
+    );
+    for (const [i, w] of written.entries()) {
+      outcome.inserted += w.stored.length;
+      outcome.alreadyStored += w.alreadyStored;
+      outcome.stored.push(...w.stored);
+      // Several tenants: the latest of their writes, after which all of this batch is stored.
+      const later = w.ingestedAt.epochSeconds * 1e6 + w.ingestedAt.micros > outcome.ingestedAt.epochSeconds * 1e6 + outcome.ingestedAt.micros;
+      if (i === 0 || later) outcome.ingestedAt = w.ingestedAt;
     }
     this.metrics.recordStored(outcome.inserted, outcome.alreadyStored);
-    if (outcome.stored.length > 0) await this.runAfterStore(outcome.stored, outcome.ingestedAt);
+    if (outcome.stored.length > 0) {
+      // Followers see batches one at a time, in the order they were stored.
+      const token = this.nextToken++;
+      this.unfollowed.set(token, outcome.ingestedAt);
+      const run = this.followers.then(() => this.runAfterStore(outcome.stored, outcome.ingestedAt)).finally(() => this.unfollowed.delete(token));
+      this.followers = run;
+      if (followers === 'awaited' || this.unfollowed.size > MAX_QUEUED_FOLLOWERS) await run;
+    }
     return outcome;
+  }
+
+  /**
+   * One write of a tenant's group: dedupe against the log (and within the
+   * group), stamp the ingest time, insert, chain the digest. Runs for one
+   * tenant at a time (GroupCommit), so check-then-insert never interleaves
+   * and the chain gets batches in the order they were written.
+   */
+  private async writeGroup(tenant: string, group: readonly PreparedEvent[][]): Promise<TenantWrite[]> {
+    const started = performance.now();
+    let from = group[0][0]?.row[OCCURRED_AT] ?? '';
+    let to = from;
+    const ids: string[] = [];
+    for (const batch of group) {
+      for (const { row, event } of batch) {
+        if (row[OCCURRED_AT] < from) from = row[OCCURRED_AT];
+        if (row[OCCURRED_AT] > to) to = row[OCCURRED_AT];
+        ids.push(event.event_id);
+      }
+    }
+    const seen = await this.actions.findStored(tenant, ids, { from, to });
+    const fresh = group.map((batch) =>
+      batch.filter(({ event }) => {
+        if (seen.has(event.event_id)) return false;
+        seen.add(event.event_id);
+        return true;
+      }),
+    );
+    const rows = fresh.flat();
+    const now = instantFromDate(new Date());
+    const ingestedAt = toClickHouseDateTime64(now);
+    for (const p of rows) p.row[INGESTED_AT] = ingestedAt;
+    await this.actions.insert(rows.map((p) => p.row));
+    await this.digests.append(tenant, rows.map((p) => p.digest), now);
+    this.metrics.recordInsert(rows.length, performance.now() - started);
+    return group.map((batch, i) => ({ stored: fresh[i].map((p) => p.event), alreadyStored: batch.length - fresh[i].length, ingestedAt: now }));
   }
 
   private async runAfterStore(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../canonical/canonical-json.js';
+import { type Hash, createHash, hash } from 'node:crypto';
+import { canonicalJson } from '@warden/common';
 
 /** The `prev_digest` of a tenant's first batch. */
 export const GENESIS_DIGEST = '0'.repeat(64);
@@ -51,23 +51,30 @@ export function eventHash(payload: string): string | null {
  * its length, so no two different batches share an encoding.
  */
 export function batchDigest(input: BatchDigestInput): string {
-  const hash = createHash('sha256');
-  hash.update(DIGEST_TAG);
-  hash.update(str(input.tenant));
-  hash.update(u64(input.seq));
-  hash.update(hexBytes(input.prev_digest));
-  hash.update(str(input.ingested_at));
-  hash.update(u32(input.events.length));
+  const digest = createHash('sha256');
+  digest.update(DIGEST_TAG);
+  updateStr(digest, input.tenant);
+  digest.update(u64(input.seq));
+  digest.update(hexBytes(input.prev_digest));
+  updateStr(digest, input.ingested_at);
+  digest.update(u32(input.events.length));
   for (const e of input.events) {
-    hash.update(str(e.event_id));
-    hash.update(str(e.occurred_at));
-    hash.update(hexBytes(e.hash));
+    updateStr(digest, e.event_id);
+    updateStr(digest, e.occurred_at);
+    digest.update(hexBytes(e.hash));
   }
-  return hash.digest('hex');
+  return digest.digest('hex');
 }
 
+/** str(s), fed to the hash without building the concatenation (this runs per stored event). */
+function updateStr(hash: Hash, s: string): void {
+  hash.update(u32(Buffer.byteLength(s, 'utf8')));
+  hash.update(s, 'utf8');
+}
+
+/** One-shot `crypto.hash`: a third of the cost of a Hash object per stored event. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 function str(s: string): Buffer {

@@ -4,7 +4,7 @@ import { InvalidDigestBatchError } from '../integrity.errors.js';
 import type { IntegrityKeyring } from '../keys/integrity-keyring.js';
 import type { AuditKeyRepository } from '../keys/audit-key.repository.js';
 import type { AuditDigestRepository, AuditDigestRow, ChainHead } from './audit-digest.repository.js';
-import { canonicalJson } from '../canonical/canonical-json.js';
+import { canonicalJson } from '@warden/common';
 import { type DigestedEvent, GENESIS_DIGEST, batchDigest, sha256Hex } from './batch-digest.js';
 
 /** One stored event, as written to `agent_actions` (take them from the insert's rows). */
@@ -14,15 +14,27 @@ export interface DigestInput {
   occurred_at: string;
   /** The row's payload column, byte for byte. */
   payload: string;
+  /**
+   * The event's hash when the caller already knows it: only for a payload
+   * written as canonical JSON, whose hash is SHA-256 of the bytes as they
+   * stand (see `digestInputFromRow`). Otherwise the payload is parsed and
+   * canonicalised here.
+   */
+  hash?: string;
 }
 
 const EVENT_ID = AGENT_ACTION_COLUMNS.indexOf('event_id');
 const OCCURRED_AT = AGENT_ACTION_COLUMNS.indexOf('occurred_at');
 const PAYLOAD = AGENT_ACTION_COLUMNS.indexOf('payload');
 
-/** The digest's view of a row handed to `AgentActionRepository.insert`: digest exactly what was written. */
+/**
+ * The digest's view of a row handed to `AgentActionRepository.insert`: digest
+ * exactly what was written. `toAgentActionRow` writes the payload as canonical
+ * JSON, so the event's hash is taken over those bytes directly; a spec holds
+ * the two to the same hash.
+ */
 export function digestInputFromRow(row: AgentActionRow): DigestInput {
-  return { event_id: row[EVENT_ID], occurred_at: row[OCCURRED_AT], payload: row[PAYLOAD] };
+  return { event_id: row[EVENT_ID], occurred_at: row[OCCURRED_AT], payload: row[PAYLOAD], hash: sha256Hex(row[PAYLOAD]) };
 }
 
 const CLICKHOUSE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
@@ -110,6 +122,12 @@ function digestEvents(tenant: string, events: readonly DigestInput[]): DigestedE
   return events.map((e) => {
     if (seen.has(e.event_id)) throw new InvalidDigestBatchError(tenant, 'an event_id appears twice in one batch', e.event_id);
     seen.add(e.event_id);
+    if (e.hash !== undefined) {
+      // A canonical payload spells its own id and tenant: a cheap guard against digesting one row under another's name.
+      if (!e.payload.includes(`"event_id":${JSON.stringify(e.event_id)}`)) throw new InvalidDigestBatchError(tenant, 'payload event_id differs from the row', e.event_id);
+      if (!e.payload.includes(`"tenant":${JSON.stringify(tenant)}`)) throw new InvalidDigestBatchError(tenant, 'payload belongs to another tenant', e.event_id);
+      return { event_id: e.event_id, occurred_at: toStoredTime(tenant, e), hash: e.hash };
+    }
     let parsed: { event_id?: unknown; tenant?: unknown };
     try {
       parsed = JSON.parse(e.payload) as { event_id?: unknown; tenant?: unknown };

@@ -1,4 +1,4 @@
-import { type UtcInstant, parseRfc3339, toClickHouseDateTime64 } from '@warden/common';
+import { type UtcInstant, canonicalJson, clickHouseTimeFromRfc3339, toClickHouseDateTime64 } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 
 /** Column order of an `agent_actions` insert (JSONCompactEachRow). */
@@ -24,13 +24,18 @@ export type AgentActionRow = [
   string, string, string, string, string, string, string,
 ];
 
-/** Flattens an accepted event into the columns queries filter on, keeping the whole event as the payload. */
-export function toAgentActionRow(event: AgentAction, ingestedAt: UtcInstant): AgentActionRow {
+/**
+ * Flattens an accepted event into the columns queries filter on, keeping the
+ * whole event as the payload. The payload is canonical JSON (sorted keys, no
+ * whitespace), so its bytes are exactly what the integrity chain hashes: the
+ * event's hash is SHA-256 of the payload as written, with no parse.
+ */
+export function toAgentActionRow(event: AgentAction, ingestedAt: UtcInstant | string): AgentActionRow {
   return [
     event.tenant,
     event.event_id,
-    toClickHouseDateTime64(parseRfc3339(event.occurred_at)),
-    toClickHouseDateTime64(ingestedAt),
+    clickHouseTimeFromRfc3339(event.occurred_at),
+    typeof ingestedAt === 'string' ? ingestedAt : toClickHouseDateTime64(ingestedAt),
     event.principal.id,
     event.principal.kind,
     event.agent?.id ?? '',
@@ -40,6 +45,6 @@ export function toAgentActionRow(event: AgentAction, ingestedAt: UtcInstant): Ag
     event.resource.sensitivity ?? '',
     event.outcome,
     event.source.system,
-    JSON.stringify(event),
+    canonicalJson(event),
   ];
 }

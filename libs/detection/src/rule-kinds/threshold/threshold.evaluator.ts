@@ -1,5 +1,6 @@
+import type { AgentAction } from '@warden/contracts';
 import { compileCondition, type EventPredicate } from '../../condition/condition.compiler.js';
-import { readField } from '../../condition/field-path.js';
+import { fieldReader } from '../../condition/field-path.js';
 import type { RuleOf } from '../../rules/rule.schema.js';
 import { formatDuration } from '../../time/duration.js';
 import { tally } from '../describe-event.js';
@@ -31,6 +32,9 @@ export class ThresholdEvaluator implements RuleEvaluator {
   readonly lookbackMs: number;
   private readonly when: EventPredicate;
   private readonly windows: KeyedWindows<Counted>;
+  // Built on first use, so a rule that slipped past its schema fails where every rule's faults are recorded: on an event.
+  private readGroup?: ((event: AgentAction) => unknown)[];
+  private readDistinct?: (event: AgentAction) => unknown;
 
   constructor(
     private readonly rule: RuleOf<'threshold'>,
@@ -52,12 +56,14 @@ export class ThresholdEvaluator implements RuleEvaluator {
   private step(e: TimedEvent): Finding[] {
     if (!this.when(e.event)) return [];
     const { group_by: groupBy, distinct, threshold, window } = this.rule.params;
-    const group = groupBy.map((path) => readField(e.event, path));
+    this.readGroup ??= groupBy.map(fieldReader);
+    const group = this.readGroup.map((read) => read(e.event));
     // An event lacking a group field is not lumped with every other such event.
     if (group.some((v) => v === undefined || v === null)) return [];
     let distinctValue: string | undefined;
     if (distinct !== undefined) {
-      const raw = readField(e.event, distinct);
+      this.readDistinct ??= fieldReader(distinct);
+      const raw = this.readDistinct(e.event);
       if (raw === undefined || raw === null) return [];
       distinctValue = JSON.stringify(raw);
     }

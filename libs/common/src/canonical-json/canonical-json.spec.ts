@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, withSortedMembers } from './canonical-json.js';
 
 describe('canonical JSON (RFC 8785 style)', () => {
   it('sorts members by name at every level and drops whitespace', () => {
@@ -30,11 +30,42 @@ describe('canonical JSON (RFC 8785 style)', () => {
     expect(() => canonicalJson([Infinity])).toThrow(TypeError);
   });
 
+  it('gives the same bytes on the fast path and the deep-nesting path', () => {
+    const value = { z: [1, { b: 'x', a: [true, null] }], a: { 'é': 'ü', A: -0.5 } };
+    let deep: unknown = value;
+    for (let i = 0; i < 50_000; i++) deep = { k: deep };
+    const deepText = canonicalJson(deep);
+    expect(deepText.endsWith(`${canonicalJson(value)}${'}'.repeat(50_000)}`)).toBe(true);
+  });
+
+  it('writes members named like array indexes in name order, not the index-first order JavaScript keeps them in', () => {
+    expect(canonicalJson({ b: 1, 10: 'x', 9: 'y', a: { 2: true, 1: false } })).toBe('{"10":"x","9":"y","a":{"1":false,"2":true},"b":1}');
+  });
+
+  it('writes a value whose members are already sorted exactly as one that needs sorting', () => {
+    const sorted = { a: [1, undefined, 'x'], b: { c: null, d: -0 }, e: undefined, f: 'ü\n' };
+    const shuffled = { f: 'ü\n', b: { d: -0, c: null }, e: undefined, a: [1, undefined, 'x'] };
+    expect(canonicalJson(sorted)).toBe('{"a":[1,null,"x"],"b":{"c":null,"d":0},"f":"ü\\n"}');
+    expect(canonicalJson(shuffled)).toBe(canonicalJson(sorted));
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(TypeError);
+    expect(() => canonicalJson(undefined)).toThrow(TypeError);
+  });
+
   it('handles nesting deeper than a recursive serialiser could', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 50_000; i++) deep = { k: deep };
     const text = canonicalJson(deep);
     expect(text.length).toBe(50_000 * 6 + 6);
     expect(text.startsWith('{"k":{"k":')).toBe(true);
+  });
+
+  it('puts members in sorted order at every level without touching the input, sharing what was already in order', () => {
+    const inOrder = { a: 1, b: [{ c: 2 }] };
+    const input = { z: { y: 1, x: [{ b: 2, a: 1 }] }, a: inOrder };
+    const sorted = withSortedMembers(input);
+    expect(JSON.stringify(sorted)).toBe('{"a":{"a":1,"b":[{"c":2}]},"z":{"x":[{"a":1,"b":2}],"y":1}}');
+    expect(JSON.stringify(sorted)).toBe(canonicalJson(input));
+    expect(sorted.a).toBe(inOrder);
+    expect(Object.keys(input)).toEqual(['z', 'a']);
   });
 });

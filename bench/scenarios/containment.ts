@@ -1,5 +1,5 @@
 /**
- * Containment benchmark (`npm run bench:containment`). One principal holds
+ * Containment benchmark (`npm run bench -- containment`). One principal holds
  * 200 PostgreSQL grants (and LOGIN), 50 Kafka ACLs and 5 SCIM group
  * memberships (and an active account). Through the HTTP API of an in-process
  * Warden configured with the three connectors, each run
@@ -18,9 +18,10 @@ import { join } from 'node:path';
 import kafkajs, { type AclEntry, type Admin } from 'kafkajs';
 import pg from 'pg';
 import { LOCAL_KAFKA_BROKERS, ensureKafkaBroker, tempDir } from '@warden/testing';
-import { startScimTestServer, type ScimTestServer } from '../libs/connectors/src/scim/testing/scim-test-server.js';
-import { ADMIN_AUTH, startWarden, type RunningWarden } from '../test/support/warden-server.js';
-import { type BenchFigure, writeReport } from './report.js';
+import { startScimTestServer, type ScimTestServer } from '../../libs/connectors/src/scim/testing/scim-test-server.js';
+import { ADMIN_AUTH, startWarden, type RunningWarden } from '../../test/support/warden-server.js';
+import type { BenchFigure } from '../scenario.js';
+import { ms, quantile, runScenario, type ScenarioResult } from '../scenario.js';
 
 const { Kafka, logLevel, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
@@ -68,16 +69,11 @@ async function until(base: string, id: string, wanted: string): Promise<View> {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
 function summary(label: string, samples: number[], note: string): BenchFigure[] {
   const s = [...samples].sort((a, b) => a - b);
-  const ms = (v: number) => Math.round(v * 10) / 10;
   return [
-    { name: `${label}: p50`, value: ms(percentile(s, 0.5)), unit: 'ms', note },
-    { name: `${label}: p99`, value: ms(percentile(s, 0.99)), unit: 'ms', note: `nearest rank of ${s.length} runs` },
+    { name: `${label}: p50`, value: ms(quantile(s, 0.5)), unit: 'ms', note },
+    { name: `${label}: p99`, value: ms(quantile(s, 0.99)), unit: 'ms', note: `nearest rank of ${s.length} runs` },
     { name: `${label}: min / max`, value: ms(s[0]), unit: 'ms', note: `max ${ms(s[s.length - 1])} ms` },
   ];
 }
@@ -165,7 +161,7 @@ async function kafkaBrokers(): Promise<string[]> {
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<ScenarioResult> {
   const brokers = await kafkaBrokers();
   const admin = new pg.Client(PG);
   await admin.connect();
@@ -227,25 +223,24 @@ async function main(): Promise<void> {
     const after = (await call(base, 'POST', '/v1/containments', { principal, reason: 'bench check', preview: true })).json.preview;
     if (JSON.stringify(after) !== JSON.stringify(held)) throw new Error('holdings after the runs differ from those before the first');
 
-    const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 0.5);
-    writeReport(
-      'containment-latest',
-      `Containment and rollback through the API: ${PG_TABLES * 4} PostgreSQL grants, ${KAFKA_TOPICS * 2} Kafka ACLs, ${SCIM_GROUPS} SCIM groups, ${RUNS} runs`,
-      [
+    const p50 = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+    return {
+      title: `Containment and rollback through the API: ${PG_TABLES * 4} PostgreSQL grants, ${KAFKA_TOPICS * 2} Kafka ACLs, ${SCIM_GROUPS} SCIM groups, ${RUNS} runs`,
+      figures: [
         ...summary('contain: command → all connectors revoked', contain, 'POST /v1/containments until GET says contained'),
         ...summary('rollback: command → all connectors restored', rollback, 'POST …/rollback until GET says rolled_back'),
         ...summary('contain: command acknowledged (202, intent recorded)', acknowledge, 'POST /v1/containments round trip'),
       ],
-      [{ name: 'rollback p50 / contain p50', value: Math.round((p50(rollback) / p50(contain)) * 1000) / 1000, unit: '' }],
-      {
+      ratios: [{ name: 'rollback p50 / contain p50', value: Math.round((p50(rollback) / p50(contain)) * 1000) / 1000, unit: '' }],
+      context: {
         runs: RUNS,
         poll_interval_ms: POLL_MS,
         items_per_connector: EXPECTED,
         connectors: { 'app-db': 'postgres, local server, database test', 'events-kafka': `kafka-acl, ${brokers.join(',')}`, idp: 'scim, SCIMMY test server in process' },
         storage: 'embedded ClickHouse (chDB), in process',
-        samples_ms: { contain: contain.map((v) => Math.round(v * 10) / 10), rollback: rollback.map((v) => Math.round(v * 10) / 10) },
+        samples_ms: { contain: contain.map(ms), rollback: rollback.map(ms) },
       },
-    );
+    };
   } finally {
     await warden?.close();
     await cleanUp(admin, kafkaAdmin);
@@ -280,10 +275,4 @@ async function cleanUp(admin: pg.Client, kafkaAdmin: Admin): Promise<void> {
   await kafkaAdmin.deleteTopics({ topics }).catch((e: unknown) => console.error('delete topics:', e));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScenario('containment', main);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommit } from './group-commit.js';
+
+/** A writer whose writes finish only when the test says so, recording what each write received. */
+function controlledWriter() {
+  const writes: { key: string; group: number[][]; finish: (error?: Error) => void }[] = [];
+  const write = (key: string, group: readonly number[][]) =>
+    new Promise<string[]>((resolve, reject) => {
+      writes.push({
+        key,
+        group: group.map((items) => [...items]),
+        finish: (error) => (error ? reject(error) : resolve(group.map((items) => `${key}:${items.join('+')}`))),
+      });
+    });
+  return { writes, write };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('group commit', () => {
+  it('writes a lone submission at once, on its own', async () => {
+    const { writes, write } = controlledWriter();
+    const commit = new GroupCommit(write, 100);
+    const done = commit.submit('t1', [1, 2]);
+    await settle();
+    expect(writes.map((w) => w.group)).toEqual([[[1, 2]]]);
+    writes[0].finish();
+    await expect(done).resolves.toBe('t1:1+2');
+  });
+
+  it('writes everything submitted during a write together, in the next write, and answers each submitter with its own result', async () => {
+    const { writes, write } = controlledWriter();
+    const commit = new GroupCommit(write, 100);
+    const first = commit.submit('t1', [1]);
+    await settle();
+    const second = commit.submit('t1', [2, 3]);
+    const third = commit.submit('t1', [4]);
+    await settle();
+    expect(writes).toHaveLength(1);
+    writes[0].finish();
+    await settle();
+    expect(writes.map((w) => w.group)).toEqual([[[1]], [[2, 3], [4]]]);
+    writes[1].finish();
+    await expect(Promise.all([first, second, third])).resolves.toEqual(['t1:1', 't1:2+3', 't1:4']);
+  });
+
+  it('never overlaps writes of one key, while another key writes alongside', async () => {
+    const { writes, write } = controlledWriter();
+    const commit = new GroupCommit(write, 100);
+    void commit.submit('t1', [1]);
+    void commit.submit('t2', [9]);
+    await settle();
+    void commit.submit('t1', [2]);
+    await settle();
+    expect(writes.map((w) => `${w.key}:${JSON.stringify(w.group)}`)).toEqual(['t1:[[1]]', 't2:[[9]]']);
+  });
+
+  it('stops a group at maxItems without splitting a submission, and still writes an oversized submission alone', async () => {
+    const { writes, write } = controlledWriter();
+    const commit = new GroupCommit(write, 4);
+    void commit.submit('t1', [0]);
+    await settle();
+    void commit.submit('t1', [1, 2]);
+    void commit.submit('t1', [3, 4, 5]);
+    void commit.submit('t1', [6, 7, 8, 9, 10]);
+    await settle();
+    for (let i = 0; i < 4; i++) {
+      writes[i]?.finish();
+      await settle();
+    }
+    expect(writes.map((w) => w.group)).toEqual([[[0]], [[1, 2]], [[3, 4, 5]], [[6, 7, 8, 9, 10]]]);
+  });
+
+  it('rejects exactly the submissions of a failed write, and goes on with the next group', async () => {
+    const { writes, write } = controlledWriter();
+    const commit = new GroupCommit(write, 100);
+    const first = commit.submit('t1', [1]);
+    await settle();
+    const second = commit.submit('t1', [2]);
+    await settle();
+    writes[0].finish(new Error('storage down'));
+    await expect(first).rejects.toThrow('storage down');
+    await settle();
+    writes[1].finish();
+    await expect(second).resolves.toBe('t1:2');
+  });
+});
