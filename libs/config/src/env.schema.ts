@@ -61,6 +61,7 @@ export const envSchema = z.object({
   WARDEN_KAFKA_BATCH_MAX_WAIT_MS: positiveInt(1, 60_000).default(250),
   WARDEN_KAFKA_BUFFER_MAX_BYTES: positiveInt(64 * 1024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   WARDEN_KAFKA_PARTITIONS_CONCURRENCY: positiveInt(1, 64).default(6),
+  WARDEN_KAFKA_TRIAGE_WORKERS: positiveInt(0, 16).default(1),
   WARDEN_INGEST_RETRY_INITIAL_MS: positiveInt(1, 60_000).default(200),
   WARDEN_INGEST_RETRY_MAX_MS: positiveInt(1, 600_000).default(10_000),
   WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),

@@ -23,6 +23,8 @@ export interface KafkaIngestConfig {
   /** Bound on fetched-but-unprocessed bytes: no more is fetched until a batch is stored (backpressure). */
   bufferMaxBytes: number;
   partitionsConcurrency: number;
+  /** Worker threads that decode and validate consumed messages; 0 does it on the main thread. */
+  triageWorkers: number;
 }
 
 /** Validated, typed configuration: the only way settings reach the rest of Warden. */
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
           batchMaxWaitMs: e.WARDEN_KAFKA_BATCH_MAX_WAIT_MS,
           bufferMaxBytes: e.WARDEN_KAFKA_BUFFER_MAX_BYTES,
           partitionsConcurrency: e.WARDEN_KAFKA_PARTITIONS_CONCURRENCY,
+          triageWorkers: e.WARDEN_KAFKA_TRIAGE_WORKERS,
         }
       : undefined,
     retry: { initialMs: e.WARDEN_INGEST_RETRY_INITIAL_MS, maxMs: e.WARDEN_INGEST_RETRY_MAX_MS },

@@ -6,7 +6,8 @@ import { trace } from '@opentelemetry/api';
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { IngestService } from '../pipeline/ingest.service.js';
-import { triageChunk } from './partition-chunk.js';
+import type { DeadLetter } from './dead-letter.js';
+import { TriagePool } from './triage-pool.js';
 
 export const INGEST_FATAL_HANDLER = Symbol('INGEST_FATAL_HANDLER');
 /** Called when the ingestor meets an error it must not retry: the process should drain and exit. */
@@ -48,6 +49,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   /** Offsets this process committed, so a lag read that raced a commit never reports the older one. */
   private readonly committedHere = new Map<number, bigint>();
   private readonly config: KafkaIngestConfig;
+  private readonly triage: TriagePool;
   private stopping = false;
   private consuming = false;
 
@@ -64,6 +66,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     );
     if (!warden.kafka) throw new Error('KafkaIngestor needs WARDEN_KAFKA_BROKERS');
     this.config = warden.kafka;
+    this.triage = new TriagePool(this.config.triageWorkers);
     const log = logger.child({ component: 'kafka' });
     this.kafka = new Kafka({
       clientId: this.config.clientId,
@@ -159,6 +162,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     clearInterval(this.lagTimer);
     await this.consumer?.disconnect();
     await this.ingest.drainFollowers();
+    await this.triage.close();
     await this.admin?.disconnect();
     await this.producer?.disconnect();
     this.logger.info('kafka ingest stopped');
@@ -200,7 +204,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     isStale: EachBatchPayload['isStale'],
     resolveOffset: EachBatchPayload['resolveOffset'],
   ): Promise<void> {
-    const chunk = triageChunk(messages, { topic, partition }, new Date());
+    const chunk = await this.triage.run(messages, { topic, partition }, new Date());
     this.metrics.recordRedactions(chunk.redactions);
     let paused = false;
     await retry({
@@ -237,7 +241,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     await heartbeat();
   }
 
-  private async writeDeadLetters(letters: ReturnType<typeof triageChunk>['deadLetters']): Promise<void> {
+  private async writeDeadLetters(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0 || !this.producer) return;
     try {
       await this.producer.send({ topic: this.config.dlqTopic, acks: -1, messages: letters });
