@@ -118,6 +118,8 @@ async function main(): Promise<ScenarioResult> {
     WARDEN_LOG_LEVEL: 'error',
     // Tuning under test, e.g. BENCH_BATCH_MAX_EVENTS=2000 npm run bench -- kafka-ingest
     ...(process.env.BENCH_BATCH_MAX_EVENTS ? { WARDEN_KAFKA_BATCH_MAX_EVENTS: process.env.BENCH_BATCH_MAX_EVENTS } : {}),
+    // e.g. BENCH_TRIAGE_WORKERS=0 to decode and validate on the main thread
+    ...(process.env.BENCH_TRIAGE_WORKERS ? { WARDEN_KAFKA_TRIAGE_WORKERS: process.env.BENCH_TRIAGE_WORKERS } : {}),
   });
   console.log('Warden end to end …');
   const rssAtStart = process.memoryUsage().rss;
@@ -188,6 +190,7 @@ async function main(): Promise<ScenarioResult> {
       events: N,
       partitions: PARTITIONS,
       batch_max_events: Number(process.env.BENCH_BATCH_MAX_EVENTS ?? 10_000),
+      triage_workers: Number(process.env.BENCH_TRIAGE_WORKERS ?? 1),
       average_event_bytes: Math.round(produced.bytes / N),
       kafka_engine: 'note' in engine ? engine.note : engine,
       warden_metrics: metrics,

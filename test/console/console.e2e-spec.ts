@@ -8,6 +8,7 @@ import { agentAction, tempDir } from '@warden/testing';
 import { eventually } from '../support/warden-process.js';
 import { CONSOLE_TEST_KEY, type RunningConsole, bootstrapKeyEnv, startWardenWithConsole } from './console-server.js';
 import { see } from './see.js';
+import { PG, canQuery } from '../support/postgres.js';
 
 /**
  * The responder's console in a real Chromium against a real Warden (embedded
@@ -15,7 +16,6 @@ import { see } from './see.js';
  * go by role and label, so every control used here is also proven labelled.
  */
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const run = randomUUID().slice(0, 8);
 const agent = `console-${run}`; // Warden principal id
 const bystander = `bystander-${run}`; // another principal, to prove the filter
@@ -56,18 +56,7 @@ async function api(method: string, path: string, body?: unknown) {
   return { status: res.status, json: (await res.json()) as any };
 }
 
-async function agentCanQuery(): Promise<boolean> {
-  const client = new pg.Client({ ...PG, user: `agent_${agent}`, password: 'agent-pw' });
-  try {
-    await client.connect();
-    await client.query(`SELECT count(*) FROM ${schema}.customers`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const agentCanQuery = () => canQuery(`agent_${agent}`, 'agent-pw', `${schema}.customers`);
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 

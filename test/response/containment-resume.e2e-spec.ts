@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@warden/testing';
 import { eventually, spawnWarden, type WardenProcess } from '../support/warden-process.js';
 import { ADMIN_AUTH, startWarden } from '../support/warden-server.js';
+import { PG } from '../support/postgres.js';
 
 /**
  * Invariant 5, "intent is recorded before acting, so a crash mid-way
@@ -13,7 +14,6 @@ import { ADMIN_AUTH, startWarden } from '../support/warden-server.js';
  * after the snapshot is in the ledger and before anything is revoked. The
  * restarted process must finish the containment, exactly.
  */
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const run = randomUUID().slice(0, 8);
 const agent = `resume-${run}`;
 const roleName = `agent_${agent}`;

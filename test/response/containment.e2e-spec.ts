@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentAction, tempDir } from '@warden/testing';
 import { eventually } from '../support/warden-process.js';
 import { ADMIN_AUTH, type RunningWarden, startWarden } from '../support/warden-server.js';
+import { PG, canQuery } from '../support/postgres.js';
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const run = randomUUID().slice(0, 8);
 const agent = `ctn-${run}`; // Warden principal id
 const role = `"agent_${agent}"`; // its PostgreSQL role (quoted), by the connector's template agent_{principal}
@@ -35,18 +35,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: res.status, json: (await res.json()) as any };
 }
 
-async function agentCanQuery(): Promise<boolean> {
-  const client = new pg.Client({ ...PG, user: `agent_${agent}`, password: 'agent-pw' });
-  try {
-    await client.connect();
-    await client.query(`SELECT count(*) FROM ${schema}.customers`);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const agentCanQuery = () => canQuery(`agent_${agent}`, 'agent-pw', `${schema}.customers`);
 
 const settled = (id: string, status: string) =>
   eventually(() => call('GET', `/v1/containments/${id}`), (r) => r.json.containment?.status === status, { what: `containment ${status}`, timeoutMs: 60_000 });

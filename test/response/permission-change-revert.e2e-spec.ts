@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PermissionChangeRevertView, PermissionChangeService } from '@warden/response';
 import { agentAction, tempDir } from '@warden/testing';
 import { ADMIN_AUTH, type RunningWarden, startWarden } from '../support/warden-server.js';
+import { PG } from '../support/postgres.js';
 
 /**
  * The founding brief's Sev 1: an agent's advice led to access being widened
@@ -13,7 +14,6 @@ import { ADMIN_AUTH, type RunningWarden, startWarden } from '../support/warden-s
  * the inverse of the recorded change through the connector that owns the
  * resource, and the grant set is exactly what it was before the widening.
  */
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const run = randomUUID().slice(0, 8);
 const schema = `crm_${run}`;
 const allStaff = `all_staff_${run}`; // the PUBLIC-like group: every employee is a member

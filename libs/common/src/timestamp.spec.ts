@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickHouseTimeFromRfc3339, fromClickHouseDateTime64, parseRfc3339, toClickHouseDateTime64, toRfc3339Utc } from './timestamp.js';
+import { clickHouseTimeFromRfc3339, compareInstants, fromClickHouseDateTime64, parseRfc3339, toClickHouseDateTime64, toRfc3339Utc } from './timestamp.js';
 
 describe('RFC 3339 ↔ ClickHouse DateTime64(6)', () => {
   it('converts an offset timestamp to UTC keeping microseconds', () => {
@@ -26,6 +26,13 @@ describe('RFC 3339 ↔ ClickHouse DateTime64(6)', () => {
       expect(clickHouseTimeFromRfc3339(text)).toBe(toClickHouseDateTime64(parseRfc3339(text)));
     }
     expect(() => clickHouseTimeFromRfc3339('2026-13-01T00:00:00Z')).toThrow(RangeError);
+  });
+
+  it('orders instants by second, then microsecond', () => {
+    const at = (text: string) => parseRfc3339(text);
+    expect(compareInstants(at('2026-01-01T00:00:00.000001Z'), at('2026-01-01T00:00:00Z'))).toBeGreaterThan(0);
+    expect(compareInstants(at('2025-12-31T23:59:59.999999Z'), at('2026-01-01T00:00:00Z'))).toBeLessThan(0);
+    expect(compareInstants(at('2026-01-01T01:00:00+01:00'), at('2026-01-01T00:00:00Z'))).toBe(0);
   });
 
   it('refuses timestamps without an offset', () => {

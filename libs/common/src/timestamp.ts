@@ -63,6 +63,11 @@ export function fromClickHouseDateTime64(value: string): UtcInstant {
   return parseRfc3339(`${value.replace(' ', 'T')}Z`);
 }
 
+/** Negative, zero or positive as `a` is before, at or after `b`. */
+export function compareInstants(a: UtcInstant, b: UtcInstant): number {
+  return a.epochSeconds - b.epochSeconds || a.micros - b.micros;
+}
+
 export function instantFromDate(d: Date): UtcInstant {
   const ms = d.getTime();
   return { epochSeconds: Math.floor(ms / 1000), micros: (ms % 1000) * 1000 };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type UtcInstant, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
+import { type UtcInstant, compareInstants, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import { type DigestInput, DigestWriter, digestInputFromRow } from '@warden/integrity';
 import { AGENT_ACTION_COLUMNS, type AgentActionRow, AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
@@ -109,9 +109,7 @@ export class IngestService {
    */
   oldestUnfollowed(): UtcInstant | null {
     let oldest: UtcInstant | null = null;
-    for (const at of this.unfollowed.values()) {
-      if (oldest === null || at.epochSeconds < oldest.epochSeconds || (at.epochSeconds === oldest.epochSeconds && at.micros < oldest.micros)) oldest = at;
-    }
+    for (const at of this.unfollowed.values()) if (oldest === null || compareInstants(at, oldest) < 0) oldest = at;
     return oldest;
   }
 
@@ -140,8 +138,7 @@ export class IngestService {
       outcome.alreadyStored += w.alreadyStored;
       outcome.stored.push(...w.stored);
       // Several tenants: the latest of their writes, after which all of this batch is stored.
-      const later = w.ingestedAt.epochSeconds * 1e6 + w.ingestedAt.micros > outcome.ingestedAt.epochSeconds * 1e6 + outcome.ingestedAt.micros;
-      if (i === 0 || later) outcome.ingestedAt = w.ingestedAt;
+      if (i === 0 || compareInstants(w.ingestedAt, outcome.ingestedAt) > 0) outcome.ingestedAt = w.ingestedAt;
     }
     this.metrics.recordStored(outcome.inserted, outcome.alreadyStored);
     if (outcome.stored.length > 0) {
