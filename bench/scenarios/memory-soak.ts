@@ -33,6 +33,8 @@ const PARTITIONS = 6;
 const SLOPE_WINDOW_S = Math.min(480, DURATION_S - Math.min(120, DURATION_S * 0.2));
 
 const MiB = 2 ** 20;
+/** The engine's caches, as system.metrics names them. */
+const CH_CACHES = ['MarkCacheBytes', 'IndexMarkCacheBytes', 'PrimaryIndexCacheBytes', 'QueryConditionCacheBytes', 'UncompressedCacheBytes', 'IndexUncompressedCacheBytes'];
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const mib = (n: number) => Math.round(n / MiB);
@@ -51,6 +53,8 @@ interface Sample {
   loop_max_ms: number;
   /** ClickHouse's own tracked memory (system.metrics MemoryTracking), when it answered in time. */
   ch_tracked: number | null;
+  /** The engine's caches (marks, index marks, primary index, query conditions, uncompressed blocks), which MemoryTracking does not count. */
+  ch_caches: number | null;
   /** Warden's stored counter, and what the producer had acknowledged. */
   stored: number;
   produced: number;
@@ -106,12 +110,17 @@ async function main(): Promise<ScenarioResult> {
     if (!res?.ok) return null;
     return ((await res.json()) as { stored: number }).stored;
   };
-  const chTracked = async (): Promise<number | null> => {
+  const chMemory = async (): Promise<{ tracked: number | null; caches: number | null }> => {
     const rows = await withTimeout(
-      client.query({ query: "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'", format: 'JSONEachRow' }).then((r) => r.json<{ value: string }>()),
+      client
+        .query({ query: `SELECT metric, value FROM system.metrics WHERE metric IN ('MemoryTracking', ${CH_CACHES.map((c) => `'${c}'`).join(', ')})`, format: 'JSONEachRow' })
+        .then((r) => r.json<{ metric: string; value: string }>()),
       2000,
     );
-    return rows && rows[0] ? Number(rows[0].value) : null;
+    if (!rows) return { tracked: null, caches: null };
+    const tracked = rows.find((r) => r.metric === 'MemoryTracking');
+    const caches = rows.filter((r) => r.metric !== 'MemoryTracking');
+    return { tracked: tracked ? Number(tracked.value) : null, caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null };
   };
 
   try {
@@ -144,14 +153,16 @@ async function main(): Promise<ScenarioResult> {
         loop_p99_ms: round1(loop.percentile(99) / 1e6),
         loop_max_ms: round1(loop.max / 1e6),
         ch_tracked: null,
+        ch_caches: null,
         stored: lastStored,
         produced: producer?.progress()?.acked ?? 0,
       };
       loop.reset();
       samples.push(s);
-      const p = Promise.all([stored(), chTracked()]).then(([st, ch]) => {
+      const p = Promise.all([stored(), chMemory()]).then(([st, ch]) => {
         if (st !== null) s.stored = lastStored = Math.max(lastStored, st);
-        s.ch_tracked = ch;
+        s.ch_tracked = ch.tracked;
+        s.ch_caches = ch.caches;
         if (samples.length % 12 === 1) console.log(`  ${Math.round(s.t)} s (${s.phase}): rss ${mib(s.rss)} MiB, heap ${mib(s.heap_used)} MiB, stored ${s.stored.toLocaleString()} / produced ${s.produced.toLocaleString()}`);
       });
       inFlight.add(p);
@@ -210,13 +221,14 @@ async function main(): Promise<ScenarioResult> {
     const at = (t: number) => produce.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best), produce[0]);
     const windowFrom = endSample.t - SLOPE_WINDOW_S;
     const windowed = produce.filter((s) => s.t >= windowFrom);
-    const fit = (key: 'rss' | 'heap_used' | 'ch_tracked') => {
+    const fit = (key: 'rss' | 'heap_used' | 'ch_tracked' | 'ch_caches') => {
       const f = slope(windowed.filter((s) => s[key] !== null).map((s) => [s.t / 60, (s[key] as number) / MiB]));
       return { slope: round1(f.slope), stderr: round1(f.stderr) };
     };
     const rssFit = fit('rss');
     const heapFit = fit('heap_used');
     const chFit = fit('ch_tracked');
+    const cacheFit = fit('ch_caches');
     const baseline = samples[0];
     const at60 = at(60);
     const firstInWindow = windowed[0] ?? endSample;
@@ -245,6 +257,7 @@ async function main(): Promise<ScenarioResult> {
       { name: 'heap used at end of production', value: mib(endSample.heap_used), unit: 'MiB' },
       { name: `heap used slope, last ${Math.round(SLOPE_WINDOW_S / 6) / 10} min of production`, value: heapFit.slope, unit: 'MiB/min', note: `± ${heapFit.stderr} (standard error)` },
       { name: 'ClickHouse tracked memory slope (same window)', value: chFit.slope, unit: 'MiB/min', note: `± ${chFit.stderr}; at end ${endSample.ch_tracked === null ? 'n/a' : `${mib(endSample.ch_tracked)} MiB`} (system.metrics MemoryTracking)` },
+      { name: 'ClickHouse cache memory slope (same window)', value: cacheFit.slope, unit: 'MiB/min', note: `± ${cacheFit.stderr}; at end ${endSample.ch_caches === null ? 'n/a' : `${mib(endSample.ch_caches)} MiB`} (${CH_CACHES.join(' + ')}; bounded by the engine's cache sizes)` },
       {
         name: 'event-loop delay of the Warden process, worst 5-s p99 during production',
         value: produce.reduce((m, x) => Math.max(m, x.loop_p99_ms), 0),
@@ -291,8 +304,8 @@ async function main(): Promise<ScenarioResult> {
         lag_after_drain: lagAfter,
         // Compact series: one row per sample.
         samples: {
-          columns: ['t_s', 'phase (i idle, p produce, d drain)', 'rss_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'array_buffers_mib', 'ch_tracked_mib', 'loop_delay_p99_ms', 'loop_delay_max_ms', 'stored', 'produced'],
-          rows: samples.map((s) => [s.t, s.phase[0], mib(s.rss), mib(s.heap_used), mib(s.heap_total), mib(s.external), mib(s.array_buffers), s.ch_tracked === null ? null : mib(s.ch_tracked), s.loop_p99_ms, s.loop_max_ms, s.stored, s.produced]),
+          columns: ['t_s', 'phase (i idle, p produce, d drain)', 'rss_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'array_buffers_mib', 'ch_tracked_mib', 'ch_caches_mib', 'loop_delay_p99_ms', 'loop_delay_max_ms', 'stored', 'produced'],
+          rows: samples.map((s) => [s.t, s.phase[0], mib(s.rss), mib(s.heap_used), mib(s.heap_total), mib(s.external), mib(s.array_buffers), s.ch_tracked === null ? null : mib(s.ch_tracked), s.ch_caches === null ? null : mib(s.ch_caches), s.loop_p99_ms, s.loop_max_ms, s.stored, s.produced]),
         },
       },
     };

@@ -39,6 +39,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a ClickHouse identifier (letters, digits, underscore)')
     .default('warden'),
+  /** Embedded engine only: it runs one connection's statements one at a time, so several let writes and queries overlap. */
+  WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS: positiveInt(1, 32).default(4),
   WARDEN_RETENTION_DAYS: z.coerce
     .number({ message: 'expected a number of days' })
     .int('expected a whole number of days')

@@ -15,7 +15,7 @@ describe('configuration from WARDEN_* variables', () => {
   it('defaults to the embedded engine on :8080 with data in ./data', () => {
     const config = loadConfig({});
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(config.clickhouse).toMatchObject({ kind: 'embedded', database: 'warden' });
+    expect(config.clickhouse).toMatchObject({ kind: 'embedded', database: 'warden', connections: 4 });
     expect(config.dataDir).toBe(`${process.cwd()}/data`);
     expect(config.retentionDays).toBe(0);
   });
@@ -32,6 +32,7 @@ describe('configuration from WARDEN_* variables', () => {
     ['WARDEN_RETENTION_DAYS', '-3', /positive number of days/],
     ['WARDEN_LOG_LEVEL', 'loud', /expected one of/],
     ['WARDEN_CLICKHOUSE_DATABASE', 'x; DROP', /identifier/],
+    ['WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS', '0', /at least 1/],
   ])('stops start-up naming %s when it is %j', (variable, value, message) => {
     const problems = problemsOf({ [variable]: value });
     expect(problems).toHaveLength(1);

@@ -5,7 +5,7 @@ import { DomainError } from '@warden/common';
 import { envSchema } from './env.schema.js';
 
 export type ClickHouseTarget =
-  | { kind: 'embedded'; dataDir: string; database: string }
+  | { kind: 'embedded'; dataDir: string; database: string; connections?: number }
   | { kind: 'server'; url: string; username?: string; password?: string; database: string };
 
 export interface KafkaIngestConfig {
@@ -105,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WardenConfig {
           password: e.WARDEN_CLICKHOUSE_PASSWORD,
           database: e.WARDEN_CLICKHOUSE_DATABASE,
         }
-      : { kind: 'embedded', dataDir, database: e.WARDEN_CLICKHOUSE_DATABASE },
+      : { kind: 'embedded', dataDir, database: e.WARDEN_CLICKHOUSE_DATABASE, connections: e.WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS },
     retentionDays: e.WARDEN_RETENTION_DAYS,
     logLevel: e.WARDEN_LOG_LEVEL,
     url: e.WARDEN_URL,

@@ -7,6 +7,7 @@ import { type Admin, type Consumer, type EachBatchPayload, Kafka, Partitioners, 
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { IngestService } from '../pipeline/ingest.service.js';
 import type { DeadLetter } from './dead-letter.js';
+import { OrderedAcknowledger } from './ordered-acknowledger.js';
 import { TriagePool } from './triage-pool.js';
 
 export const INGEST_FATAL_HANDLER = Symbol('INGEST_FATAL_HANDLER');
@@ -34,9 +35,12 @@ export function isRetriableIngestError(error: unknown): boolean {
  * Consumes the agent-actions topic in a consumer group and feeds the same
  * validate → store path as HTTP. Per partition: a fetched batch is cut into
  * chunks of at most batchMaxEvents; each chunk's events are stored and its
- * bad messages dead-lettered, and only then is its offset committed. While
- * storage (or the DLQ) fails, the partition is paused and the chunk retried
- * with capped backoff; nothing is committed past it.
+ * bad messages dead-lettered, and only then is its offset committed. Chunks
+ * are stored in the background while the consumer fetches on (kafkajs would
+ * otherwise wait for every store before its next fetch), up to a bound, and
+ * each partition's offsets are committed in order (OrderedAcknowledger).
+ * While storage (or the DLQ) fails, the partition is paused and the chunk
+ * retried with capped backoff; nothing is committed past it.
  */
 @Injectable()
 export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -50,6 +54,10 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   private readonly committedHere = new Map<number, bigint>();
   private readonly config: KafkaIngestConfig;
   private readonly triage: TriagePool;
+  /** Chunks stored side by side, committed per partition in offset order. */
+  private readonly acks: OrderedAcknowledger;
+  /** Per partition, how many of its chunks are retrying a failed store (it is paused meanwhile). */
+  private readonly retrying = new Map<number, number>();
   private stopping = false;
   private consuming = false;
 
@@ -67,6 +75,12 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     if (!warden.kafka) throw new Error('KafkaIngestor needs WARDEN_KAFKA_BROKERS');
     this.config = warden.kafka;
     this.triage = new TriagePool(this.config.triageWorkers);
+    this.acks = new OrderedAcknowledger({
+      // As much as the partitions consumed at once hold in their chunks: one fetch is being stored while the next is read.
+      maxInFlightEvents: this.config.batchMaxEvents * this.config.partitionsConcurrency,
+      acknowledge: (partition, nextOffset) => this.commit(partition, nextOffset),
+      onFailure: (partition, error) => this.onChunkFailed(partition, error),
+    });
     const log = logger.child({ component: 'kafka' });
     this.kafka = new Kafka({
       clientId: this.config.clientId,
@@ -156,10 +170,17 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** SIGTERM: let the in-flight chunk finish and commit, then leave the group. */
+  /** SIGTERM: stop reading, let the chunks in flight finish and commit, then leave the group. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.lagTimer);
+    // Commits need the group membership, so the consumer stays in the group (paused) until they are done.
+    try {
+      this.consumer?.pause([{ topic: this.config.topic }]);
+    } catch (error) {
+      this.logger.debug({ err: { message: (error as Error).message } }, 'pausing the consumer for shutdown failed');
+    }
+    await this.acks.drain();
     await this.consumer?.disconnect();
     await this.ingest.drainFollowers();
     await this.triage.close();
@@ -171,74 +192,119 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const max = this.config.batchMaxEvents;
+    const cancelled = () => this.stopping || !isRunning() || isStale();
     for (let start = 0; start < batch.messages.length; start += max) {
-      if (!isRunning() || isStale()) return;
+      if (cancelled()) return;
       const messages = batch.messages.slice(start, start + max);
+      // The chunk is stored in the background; the consumer fetches on meanwhile, and
+      // the acknowledger commits the offset once this chunk and those before it are stored.
+      const started = await this.acks.start(partition, messages.length, () => this.storeChunk(messages, topic, partition, heartbeat, isRunning, isStale), {
+        keepAlive: heartbeat,
+        cancelled,
+      });
+      if (!started) return;
       this.metrics.recordReceived('kafka', messages.length);
-      // A chunk continues the trace of its first traced message and links the others (OTel messaging batches).
-      const traced = messages.map((m) => contextFromHeaders(m.headers)).filter((c) => c !== null);
-      await inSpan(
-        'kafka.consume',
-        { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.partition': partition, 'messaging.batch.message_count': messages.length },
-        () => this.processChunk(messages, topic, partition, heartbeat, isRunning, isStale, resolveOffset),
-        {
-          kind: SpanKind.CONSUMER,
-          parent: traced[0],
-          links: traced.slice(1, 128).flatMap((c) => {
-            const spanContext = trace.getSpanContext(c);
-            return spanContext ? [{ context: spanContext }] : [];
-          }),
-        },
-      );
+      // Read on past the chunk: nothing is committed here (autoCommit is off), only the fetch position moves.
+      resolveOffset(messages[messages.length - 1].offset);
     }
     const lag = Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
     this.metrics.recordLag(topic, partition, Math.max(0, lag));
   }
 
-  private async processChunk(
+  /** decode → validate → store (and dead-letter), retried while storage fails; resolves with the offset to commit. */
+  private storeChunk(
     messages: EachBatchPayload['batch']['messages'],
     topic: string,
     partition: number,
     heartbeat: EachBatchPayload['heartbeat'],
     isRunning: EachBatchPayload['isRunning'],
     isStale: EachBatchPayload['isStale'],
-    resolveOffset: EachBatchPayload['resolveOffset'],
-  ): Promise<void> {
-    const chunk = await this.triage.run(messages, { topic, partition }, new Date());
-    this.metrics.recordRedactions(chunk.redactions);
-    let paused = false;
-    await retry({
-      policy: this.warden.retry,
-      isRetriable: isRetriableIngestError,
-      shouldContinue: () => isRunning() && !isStale(),
-      onRetry: async (error, attempt, delayMs) => {
-        this.metrics.recordStorageFailure();
-        if (!paused) {
-          this.consumer?.pause([{ topic, partitions: [partition] }]);
-          paused = true;
-        }
-        this.logger.warn(
-          { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message } },
-          'storing a chunk failed; partition paused, retrying',
-        );
-        await heartbeat();
+  ): Promise<string> {
+    // A chunk continues the trace of its first traced message and links the others (OTel messaging batches).
+    const traced = messages.map((m) => contextFromHeaders(m.headers)).filter((c) => c !== null);
+    return inSpan(
+      'kafka.consume',
+      { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.partition': partition, 'messaging.batch.message_count': messages.length },
+      async () => {
+        const chunk = await this.triage.run(messages, { topic, partition }, new Date());
+        this.metrics.recordRedactions(chunk.redactions);
+        let paused = false;
+        await retry({
+          policy: this.warden.retry,
+          isRetriable: isRetriableIngestError,
+          shouldContinue: () => !this.stopping && isRunning() && !isStale(),
+          onRetry: async (error, attempt, delayMs) => {
+            this.metrics.recordStorageFailure();
+            if (!paused) this.pauseForRetry(topic, partition);
+            paused = true;
+            this.logger.warn(
+              // The engine's message quotes the statement, event ids and all: the start of it says what failed.
+              { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } },
+              'storing a chunk failed; partition paused, retrying',
+            );
+            await heartbeat().catch(() => {});
+          },
+          onRecovered: (attempts) => {
+            this.logger.info({ topic, partition, attempts }, 'storage is back; partition resumed');
+          },
+          task: async () => {
+            await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events, { followers: 'queued' })]);
+          },
+        }).finally(() => {
+          if (paused) this.resumeAfterRetry(topic, partition);
+        });
+        for (const reason of chunk.deadLetterReasons) this.metrics.recordRejected('kafka', reason);
+        this.metrics.recordStored(0, chunk.repeats);
+        return chunk.nextOffset;
       },
-      onRecovered: (attempts) => {
-        this.logger.info({ topic, partition, attempts }, 'storage is back; partition resumed');
+      {
+        kind: SpanKind.CONSUMER,
+        parent: traced[0],
+        links: traced.slice(1, 128).flatMap((c) => {
+          const spanContext = trace.getSpanContext(c);
+          return spanContext ? [{ context: spanContext }] : [];
+        }),
       },
-      task: async () => {
-        await Promise.all([this.writeDeadLetters(chunk.deadLetters), this.ingest.store(chunk.events, { followers: 'queued' })]);
-      },
-    }).finally(() => {
-      if (paused) this.consumer?.resume([{ topic, partitions: [partition] }]);
-    });
-    for (const reason of chunk.deadLetterReasons) this.metrics.recordRejected('kafka', reason);
-    this.metrics.recordStored(0, chunk.repeats);
-    // Stored (and dead-lettered) durably: only now may the group's offset move past these messages.
-    await this.consumer?.commitOffsets([{ topic, partition, offset: chunk.nextOffset }]);
-    this.committedHere.set(partition, BigInt(chunk.nextOffset));
-    resolveOffset(messages[messages.length - 1].offset);
-    await heartbeat();
+    );
+  }
+
+  /** Stored (and dead-lettered) durably, with every chunk before it: only now may the group's offset move past these messages. */
+  private async commit(partition: number, nextOffset: string): Promise<void> {
+    try {
+      await this.consumer?.commitOffsets([{ topic: this.config.topic, partition, offset: nextOffset }]);
+      this.committedHere.set(partition, BigInt(nextOffset));
+    } catch (error) {
+      // Offsets are cumulative: the partition's next commit covers this one; at worst the chunk is redelivered and found stored.
+      this.logger.warn({ partition, offset: nextOffset, err: { message: (error as Error).message } }, 'committing an offset failed');
+    }
+  }
+
+  private onChunkFailed(partition: number, error: unknown): void {
+    if (isRetriableIngestError(error)) {
+      // Only given up because the consumer stops, restarts or was moved: the partition is read again from its committed offset.
+      this.logger.info({ partition, err: { message: (error as Error).message } }, 'a chunk was left unstored; it will be read again');
+      return;
+    }
+    this.acks.halt();
+    this.onFatal(error);
+  }
+
+  /** Chunks of one partition retry side by side: it stays paused until the last of them is stored. */
+  private pauseForRetry(topic: string, partition: number): void {
+    const retrying = this.retrying.get(partition) ?? 0;
+    this.retrying.set(partition, retrying + 1);
+    if (retrying === 0) this.consumer?.pause([{ topic, partitions: [partition] }]);
+  }
+
+  private resumeAfterRetry(topic: string, partition: number): void {
+    if (this.stopping) return;
+    const retrying = this.retrying.get(partition) ?? 1;
+    if (retrying > 1) {
+      this.retrying.set(partition, retrying - 1);
+      return;
+    }
+    this.retrying.delete(partition);
+    this.consumer?.resume([{ topic, partitions: [partition] }]);
   }
 
   private async writeDeadLetters(letters: DeadLetter[]): Promise<void> {

@@ -16,8 +16,8 @@ const INGESTED_AT = AGENT_ACTION_COLUMNS.indexOf('ingested_at');
 /** Rows are built before the ingest time is known; it is stamped in the critical section. */
 const PENDING_INGEST_TIME = '';
 
-/** Stored batches whose followers (detection) may wait before a queued store waits for them. */
-const MAX_QUEUED_FOLLOWERS = 4;
+/** Stored events that may wait for their followers (detection) before a queued store waits for them. */
+const MAX_QUEUED_FOLLOWER_EVENTS = 50_000;
 
 /** A group commit stops growing here: one insert of at most this many rows (one batch alone may be larger). */
 const MAX_GROUP_EVENTS = 50_000;
@@ -28,10 +28,19 @@ interface PreparedEvent {
   digest: DigestInput;
 }
 
+/** Stored events waiting for the steps that follow storage. */
+interface Unfollowed {
+  events: AgentAction[];
+  ingestedAt: UtcInstant;
+  followed: () => void;
+}
+
 interface TenantWrite {
   stored: AgentAction[];
   alreadyStored: number;
   ingestedAt: UtcInstant;
+  /** Resolves once the steps that follow storage ran for the write's events. */
+  followed: Promise<void>;
 }
 
 function prepare(event: AgentAction): PreparedEvent {
@@ -67,11 +76,15 @@ export class IngestService {
   // carrying the same event_id could both see it as new: one writer per tenant.
   private readonly commits = new GroupCommit<PreparedEvent, TenantWrite>((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS);
   private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
-  /** The tail of the follower queue; runAfterStore never rejects, so neither does it. */
-  private followers: Promise<void> = Promise.resolve();
-  /** Ingest times of stored batches whose followers have not finished, by queue position. */
-  private readonly unfollowed = new Map<number, UtcInstant>();
-  private nextToken = 0;
+  /** Stored batches, in store order, whose followers have not started. */
+  private queued: Unfollowed[] = [];
+  /** Writes under way: their ingest time is stamped, their events not yet queued for followers. */
+  private readonly writing = new Set<{ ingestedAt: UtcInstant }>();
+  /** Those whose followers are running now. */
+  private following: Unfollowed[] = [];
+  private queuedEvents = 0;
+  /** The follower loop, while it runs; it never rejects (runAfterStore does not). */
+  private followerLoop: Promise<void> | null = null;
 
   constructor(
     @Inject(AgentActionRepository) private readonly actions: AgentActionRepository,
@@ -101,21 +114,23 @@ export class IngestService {
   }
 
   /**
-   * The earliest ingest time among stored batches whose followers have not
-   * finished, or null. A follower that checkpoints its progress in ingest
+   * The earliest ingest time among batches being written or stored whose
+   * followers have not finished, or null. A follower that checkpoints its progress in ingest
    * time (detection) must not claim anything from here on as done: batches
    * of different tenants are written side by side, so a later one can be
    * followed before an earlier one.
    */
   oldestUnfollowed(): UtcInstant | null {
     let oldest: UtcInstant | null = null;
-    for (const at of this.unfollowed.values()) if (oldest === null || compareInstants(at, oldest) < 0) oldest = at;
+    for (const { ingestedAt } of [...this.writing, ...this.following, ...this.queued]) {
+      if (oldest === null || compareInstants(ingestedAt, oldest) < 0) oldest = ingestedAt;
+    }
     return oldest;
   }
 
   /** Resolves once every queued follower step has run (shutdown). */
   async drainFollowers(): Promise<void> {
-    await this.followers;
+    while (this.followerLoop) await this.followerLoop;
   }
 
   private async storeInSpan(events: AgentAction[], followers: 'awaited' | 'queued'): Promise<StoreOutcome> {
@@ -141,15 +156,40 @@ export class IngestService {
       if (i === 0 || compareInstants(w.ingestedAt, outcome.ingestedAt) > 0) outcome.ingestedAt = w.ingestedAt;
     }
     this.metrics.recordStored(outcome.inserted, outcome.alreadyStored);
-    if (outcome.stored.length > 0) {
-      // Followers see batches one at a time, in the order they were stored.
-      const token = this.nextToken++;
-      this.unfollowed.set(token, outcome.ingestedAt);
-      const run = this.followers.then(() => this.runAfterStore(outcome.stored, outcome.ingestedAt)).finally(() => this.unfollowed.delete(token));
-      this.followers = run;
-      if (followers === 'awaited' || this.unfollowed.size > MAX_QUEUED_FOLLOWERS) await run;
-    }
+    if (followers === 'awaited' || this.queuedEvents > MAX_QUEUED_FOLLOWER_EVENTS) await Promise.all(written.map((w) => w.followed));
     return outcome;
+  }
+
+  /**
+   * Queues stored events for the steps that follow storage; resolves once
+   * those ran for them. Followers see events in the order they were stored,
+   * and everything queued while they run is handed to them next, at once:
+   * their cost per run (a detection's queries and writes) is paid per run,
+   * not per batch, so many small stores do not queue up behind each other.
+   */
+  private follow(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+    return new Promise((followed) => {
+      this.queued.push({ events, ingestedAt, followed });
+      this.queuedEvents += events.length;
+      this.followerLoop ??= this.runFollowers();
+    });
+  }
+
+  private async runFollowers(): Promise<void> {
+    while (this.queued.length > 0) {
+      this.following = this.queued;
+      this.queued = [];
+      const events = this.following.length === 1 ? this.following[0].events : this.following.flatMap((u) => u.events);
+      this.queuedEvents -= events.length;
+      // All of them are stored by the latest of their ingest times, which is what a follower may checkpoint once done.
+      let ingestedAt = this.following[0].ingestedAt;
+      for (const u of this.following) if (compareInstants(u.ingestedAt, ingestedAt) > 0) ingestedAt = u.ingestedAt;
+      await this.runAfterStore(events, ingestedAt);
+      const done = this.following;
+      this.following = [];
+      for (const u of done) u.followed();
+    }
+    this.followerLoop = null;
   }
 
   /**
@@ -182,10 +222,23 @@ export class IngestService {
     const now = instantFromDate(new Date());
     const ingestedAt = toClickHouseDateTime64(now);
     for (const p of rows) p.row[INGESTED_AT] = ingestedAt;
-    await this.actions.insert(rows.map((p) => p.row));
+    // From the moment rows carry this ingest time until they are queued for detection, a
+    // checkpoint must stay before it, or a crash in between would leave them unevaluated.
+    const writing = { ingestedAt: now };
+    this.writing.add(writing);
+    let followed: Promise<void>;
+    const stored = fresh.map((batch) => batch.map((p) => p.event));
+    try {
+      await this.actions.insert(rows.map((p) => p.row));
+      // Stored: detection may start now, while the digest is chained. The write as a whole
+      // (and so the acknowledgement) still waits for the digest.
+      followed = rows.length > 0 ? this.follow(stored.flat(), now) : Promise.resolve();
+    } finally {
+      this.writing.delete(writing);
+    }
     await this.digests.append(tenant, rows.map((p) => p.digest), now);
     this.metrics.recordInsert(rows.length, performance.now() - started);
-    return group.map((batch, i) => ({ stored: fresh[i].map((p) => p.event), alreadyStored: batch.length - fresh[i].length, ingestedAt: now }));
+    return group.map((batch, i) => ({ stored: stored[i], alreadyStored: batch.length - fresh[i].length, ingestedAt: now, followed }));
   }
 
   private async runAfterStore(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '@warden/config';
 import { createChdbConnection } from 'chdb/connection';
+import { ConnectionPool } from './connection-pool.js';
+
+/** As WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS defaults to; a caller that builds its own target may leave it out. */
+const DEFAULT_EMBEDDED_CONNECTIONS = 4;
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -30,9 +34,10 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
   }
   const path = join(target.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
+  // Connections on one path share the engine (and its data) and run side by side.
+  const pool = new ConnectionPool(Array.from({ length: target.connections ?? DEFAULT_EMBEDDED_CONNECTIONS }, () => createChdbConnection({ path })));
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes are the same.
-  const connection = createChdbConnection({ path }) as unknown as ClientConnection;
-  return createClient({ ...common, connection });
+  return createClient({ ...common, connection: pool as unknown as ClientConnection });
 }
 
 /** Fully qualified, quoted table names. The database name is validated as an identifier by the config schema. */

@@ -1,0 +1,106 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { UtcInstant } from '@warden/common';
+import type { AgentAction } from '@warden/contracts';
+import { AuditDigestRepository, AuditKeyRepository, DigestWriter, INTEGRITY_MIGRATIONS, IntegrityKeyring } from '@warden/integrity';
+import { AgentActionRepository, MIGRATIONS, Migrator, RejectedEventRepository, TableNames, createClickHouseClient } from '@warden/storage';
+import { agentAction, tempDir } from '@warden/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestMetrics } from '../metrics/ingest-metrics.js';
+import { IngestService } from './ingest.service.js';
+
+const data = tempDir('warden-ingest-');
+const tables = new TableNames('warden_ingest_spec');
+let client: ClickHouseClient;
+
+beforeAll(async () => {
+  client = createClickHouseClient({ kind: 'embedded', dataDir: data.path, database: tables.database });
+  await new Migrator(client, tables, [...MIGRATIONS, ...INTEGRITY_MIGRATIONS]).migrate();
+});
+afterAll(async () => {
+  await client.close();
+  data.cleanup();
+});
+
+function ingestService(): IngestService {
+  return new IngestService(
+    new AgentActionRepository(client, tables),
+    new RejectedEventRepository(client, tables),
+    new IngestMetrics(),
+    new DigestWriter(new AuditDigestRepository(client, tables), new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
+    pino({ level: 'silent' }),
+  );
+}
+
+/** A follower step that holds its first run until released, recording the events of every run. */
+function heldFollower() {
+  const runs: string[][] = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const hook = async (events: AgentAction[], _at: UtcInstant) => {
+    runs.push(events.map((e) => e.event_id));
+    if (runs.length === 1) await held;
+  };
+  return { runs, hook, release };
+}
+
+const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant: 'acme' }));
+const ids = (events: AgentAction[]) => events.map((e) => e.event_id);
+
+describe('the steps that follow storage (detection)', () => {
+  it('see every stored event once, in store order; stores queued while they run are handed over together', async () => {
+    const ingest = ingestService();
+    const follower = heldFollower();
+    ingest.addAfterStoreHook('probe', follower.hook);
+    const [a, b, c] = [batch('a', 3), batch('b', 2), batch('c', 4)];
+
+    await ingest.store(a, { followers: 'queued' });
+    await ingest.store(b, { followers: 'queued' });
+    await ingest.store(c, { followers: 'queued' });
+    expect(follower.runs).toEqual([ids(a)]);
+
+    follower.release();
+    await ingest.drainFollowers();
+    expect(follower.runs).toEqual([ids(a), [...ids(b), ...ids(c)]]);
+  });
+
+  it('bound the detection checkpoint: a stored batch counts as unfollowed until its step has run', async () => {
+    const ingest = ingestService();
+    const follower = heldFollower();
+    ingest.addAfterStoreHook('probe', follower.hook);
+    expect(ingest.oldestUnfollowed()).toBeNull();
+
+    const first = await ingest.store(batch('d', 2), { followers: 'queued' });
+    await ingest.store(batch('e', 2), { followers: 'queued' });
+    expect(ingest.oldestUnfollowed()).toEqual(first.ingestedAt);
+
+    follower.release();
+    await ingest.drainFollowers();
+    expect(ingest.oldestUnfollowed()).toBeNull();
+  });
+
+  it('by default, a store resolves only once its events have been followed', async () => {
+    const ingest = ingestService();
+    const follower = heldFollower();
+    ingest.addAfterStoreHook('probe', follower.hook);
+    let resolved = false;
+    const stored = ingest.store(batch('f', 2)).then((o) => ((resolved = true), o));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(follower.runs).toHaveLength(1);
+    expect(resolved).toBe(false);
+
+    follower.release();
+    expect((await stored).inserted).toBe(2);
+  });
+
+  it('hands nothing to followers for events the log already had', async () => {
+    const ingest = ingestService();
+    const seen: string[][] = [];
+    ingest.addAfterStoreHook('probe', async (events) => void seen.push(ids(events)));
+    const g = batch('g', 3);
+    await ingest.store(g);
+    const again = await ingest.store(g);
+    expect(again).toMatchObject({ inserted: 0, alreadyStored: 3 });
+    expect(seen).toEqual([ids(g)]);
+  });
+});
