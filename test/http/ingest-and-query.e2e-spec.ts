@@ -93,6 +93,18 @@ describe('idempotency by event_id', () => {
     // Both rows are signed, each by the batch that stored it.
     expect((await api.get('/v1/audit/verify')).json).toMatchObject({ ok: true });
   });
+
+  it('tells a reused event_id from a redelivery even when the new batch spans the stored time', async () => {
+    const first = agentAction({ principal: { id: 'dup-agent-6' }, occurred_at: '2026-11-20T10:00:00Z' });
+    expect((await api.postEvents([first])).json).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    // This batch runs from the 19th to the 21st, across the stored event's time: only the same time makes a duplicate.
+    const earlier = agentAction({ principal: { id: 'dup-agent-6' }, occurred_at: '2026-11-19T10:00:00Z' });
+    const reused = { ...first, occurred_at: '2026-11-21T10:00:00Z' };
+    expect((await api.postEvents([earlier, reused])).json).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect((await api.postEvents([earlier, first])).json).toEqual({ accepted: 0, duplicates: 2, rejected: [] });
+    expect((await api.get('/v1/principals/dup-agent-6/summary')).json.total).toBe(3);
+    expect((await api.get('/v1/audit/verify')).json).toMatchObject({ ok: true });
+  });
 });
 
 describe('invalid events are reported and kept, never dropped', () => {

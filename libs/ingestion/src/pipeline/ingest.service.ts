@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type UtcInstant, compareInstants, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import { type DigestInput, DigestWriter, digestInputFromRow } from '@warden/integrity';
-import { AGENT_ACTION_COLUMNS, type AgentActionRow, AgentActionRepository, RejectedEventRepository, toAgentActionRow } from '@warden/storage';
+import { AGENT_ACTION_COLUMNS, type AgentActionRow, AgentActionRepository, RejectedEventRepository, storedEventKey, toAgentActionRow } from '@warden/storage';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
@@ -211,10 +211,12 @@ export class IngestService {
       }
     }
     const seen = await this.actions.findStored(tenant, ids, { from, to });
+    const inGroup = new Set<string>();
     const fresh = group.map((batch) =>
-      batch.filter(({ event }) => {
-        if (seen.has(event.event_id)) return false;
-        seen.add(event.event_id);
+      batch.filter(({ event, row }) => {
+        if (seen.has(storedEventKey(event.event_id, row[OCCURRED_AT])) || inGroup.has(event.event_id)) return false;
+        // Within one write an event_id is taken once, whatever its time: a digest batch names each event_id once.
+        inGroup.add(event.event_id);
         return true;
       }),
     );

@@ -38,6 +38,11 @@ interface PayloadRow {
   event_id: string;
 }
 
+/** What identifies a stored event within a tenant: its event_id and its occurred_at (ClickHouse DateTime64(6) text). */
+export function storedEventKey(eventId: string, occurredAt: string): string {
+  return `${eventId}\u0000${occurredAt}`;
+}
+
 /**
  * Reads and writes of the raw log. Every method takes the tenant explicitly
  * and every statement is parameterised: no caller input is spliced into SQL.
@@ -49,27 +54,27 @@ export class AgentActionRepository {
   ) {}
 
   /**
-   * Which of these events the tenant already has stored: same event_id, with
-   * an occurred_at inside `within` (the batch's own time span, as ClickHouse
-   * DateTime64(6) text). A redelivered event carries the time it was first
-   * sent with, so this finds every redelivery, and the time bound lets the
-   * engine skip every part outside the batch's span (each part's min/max
-   * occurred_at): the check costs what the recent data costs, not the whole
-   * history. An event_id reused with another time is a different event and
-   * is kept.
+   * Which of these events the tenant already has stored, as storedEventKey
+   * of each: the same event_id with the same occurred_at. A redelivered event
+   * carries the time it was first sent with, so this finds every redelivery,
+   * and bounding the search by the batch's own time span (`within`, as
+   * ClickHouse DateTime64(6) text) lets the engine skip every part outside
+   * it (each part's min/max occurred_at): the check costs what the recent
+   * data costs, not the whole history. An event_id reused with another time
+   * is a different event and is kept.
    */
   async findStored(tenant: string, eventIds: string[], within: { from: string; to: string }): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
     const rs = await this.client.query({
-      query: `SELECT DISTINCT event_id FROM ${this.tables.agentActions}
+      query: `SELECT DISTINCT event_id, toString(occurred_at) FROM ${this.tables.agentActions}
               WHERE tenant = {tenant:String}
                 AND occurred_at >= {from:DateTime64(6, 'UTC')} AND occurred_at <= {to:DateTime64(6, 'UTC')}
                 AND event_id IN {ids:Array(String)}`,
       query_params: { tenant, ids: eventIds, from: within.from, to: within.to },
       format: 'JSONCompactEachRow',
     });
-    const rows = await rs.json<[string]>();
-    return new Set(rows.map((r) => r[0]));
+    const rows = await rs.json<[string, string]>();
+    return new Set(rows.map(([id, occurredAt]) => storedEventKey(id, occurredAt)));
   }
 
   /**
