@@ -53,7 +53,7 @@ interface Sample {
   loop_max_ms: number;
   /** ClickHouse's own tracked memory (system.metrics MemoryTracking), when it answered in time. */
   ch_tracked: number | null;
-  /** The engine's caches (marks, index marks, primary index, query conditions, uncompressed blocks), which MemoryTracking does not count. */
+  /** The engine's caches (marks, index marks, primary index, query conditions, uncompressed blocks), as the engine reports them apart from MemoryTracking. */
   ch_caches: number | null;
   /** Warden's stored counter, and what the producer had acknowledged. */
   stored: number;

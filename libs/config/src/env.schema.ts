@@ -15,6 +15,9 @@ const positiveInt = (min: number, max: number) =>
     .min(min, `expected at least ${min}`)
     .max(max, `expected at most ${max}`);
 
+/** Connections to the embedded engine when WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS is not set. */
+export const DEFAULT_EMBEDDED_CONNECTIONS = 4;
+
 const booleanFlag = z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true');
 
 const topicName = z
@@ -40,7 +43,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a ClickHouse identifier (letters, digits, underscore)')
     .default('warden'),
   /** Embedded engine only: it runs one connection's statements one at a time, so several let writes and queries overlap. */
-  WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS: positiveInt(1, 32).default(4),
+  WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS: positiveInt(1, 32).default(DEFAULT_EMBEDDED_CONNECTIONS),
   WARDEN_RETENTION_DAYS: z.coerce
     .number({ message: 'expected a number of days' })
     .int('expected a whole number of days')

@@ -242,6 +242,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
               { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } },
               'storing a chunk failed; partition paused, retrying',
             );
+            // The chunk outlives its batch: once kafkajs has moved on, this heartbeat may be refused, and the next fetch sends one anyway.
             await heartbeat().catch(() => {});
           },
           onRecovered: (attempts) => {

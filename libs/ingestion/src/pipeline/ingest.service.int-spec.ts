@@ -22,9 +22,28 @@ afterAll(async () => {
   data.cleanup();
 });
 
-function ingestService(): IngestService {
+/** The real repository, with inserts that wait for the test to open the gate once they have started. */
+class GatedActions extends AgentActionRepository {
+  insertStarted!: Promise<void>;
+  private started!: () => void;
+  private gate = Promise.resolve();
+  open!: () => void;
+
+  hold(): void {
+    this.insertStarted = new Promise((r) => (this.started = r));
+    this.gate = new Promise((r) => (this.open = r));
+  }
+
+  override async insert(...args: Parameters<AgentActionRepository['insert']>): Promise<void> {
+    this.started?.();
+    await this.gate;
+    return super.insert(...args);
+  }
+}
+
+function ingestService(actions: AgentActionRepository = new AgentActionRepository(client, tables)): IngestService {
   return new IngestService(
-    new AgentActionRepository(client, tables),
+    actions,
     new RejectedEventRepository(client, tables),
     new IngestMetrics(),
     new DigestWriter(new AuditDigestRepository(client, tables), new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
@@ -75,6 +94,23 @@ describe('the steps that follow storage (detection)', () => {
     expect(ingest.oldestUnfollowed()).toEqual(first.ingestedAt);
 
     follower.release();
+    await ingest.drainFollowers();
+    expect(ingest.oldestUnfollowed()).toBeNull();
+  });
+
+  it('bound the detection checkpoint from the moment a write stamps its ingest time, before its insert is done', async () => {
+    const actions = new GatedActions(client, tables);
+    const ingest = ingestService(actions);
+    ingest.addAfterStoreHook('probe', async () => {});
+    actions.hold();
+    const stored = ingest.store(batch('w', 2), { followers: 'queued' });
+    await actions.insertStarted;
+    // Another tenant's later batch could be followed now; a checkpoint must still stay before this one.
+    const during = ingest.oldestUnfollowed();
+    expect(during).not.toBeNull();
+
+    actions.open();
+    expect((await stored).ingestedAt).toEqual(during);
     await ingest.drainFollowers();
     expect(ingest.oldestUnfollowed()).toBeNull();
   });

@@ -1,12 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import type { ClickHouseTarget } from '@warden/config';
+import { type ClickHouseTarget, DEFAULT_EMBEDDED_CONNECTIONS } from '@warden/config';
 import { createChdbConnection } from 'chdb/connection';
 import { ConnectionPool } from './connection-pool.js';
-
-/** As WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS defaults to; a caller that builds its own target may leave it out. */
-const DEFAULT_EMBEDDED_CONNECTIONS = 4;
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
