@@ -34,6 +34,7 @@ export { RULE_LOAD_ERROR, EVALUATION_ERROR, InvalidRuleError, HistoryUnavailable
 export { DETECTION_MIGRATIONS } from './adapters/detection.migrations.js';
 export { ClickHouseActionHistory } from './adapters/clickhouse-action-history.js';
 export { DetectionRepository, detectionQuerySchema, type DetectionQuery, type StoredDetection } from './adapters/detection.repository.js';
-export { DetectionService, shippedRulesDir, type DetectionListener, type RulesStatus } from './service/detection.service.js';
+export { DetectionService, shippedRulesDir, type RulesStatus } from './service/detection.service.js';
+export type { DetectionContext, DetectionListener, ListenerTiming } from './service/detection-listeners.js';
 export { DETECTION_REPOSITORY } from './service/detection.di-tokens.js';
 export { DetectionModule } from './service/detection.module.js';

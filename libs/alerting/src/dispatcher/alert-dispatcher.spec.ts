@@ -78,6 +78,27 @@ describe('AlertDispatcher', () => {
     });
   });
 
+  it("reads what a crash may have left of a fresh detection once, beside its group's state, before writing its deliveries", async () => {
+    const outbox = new InMemoryAlertOutbox();
+    const calls: string[] = [];
+    for (const method of ['priorEffects', 'latestAlert', 'enqueue', 'appendDeliveries'] as const) {
+      const original = outbox[method].bind(outbox) as (...args: unknown[]) => Promise<unknown>;
+      vi.spyOn(outbox, method).mockImplementation(async (...args: unknown[]) => {
+        calls.push(`${method} start`);
+        const result = await original(...args);
+        calls.push(`${method} end`);
+        return result as never;
+      });
+    }
+    const { dispatcher, transport } = setup({ outbox, config: { sinks: [HOOK, PD] } });
+    await dispatcher.start();
+    const result = accepted(await dispatcher.accept(detection({ trigger: 'e1' }), TIMING));
+    await dispatcher.idle();
+    expect(calls).toEqual(['priorEffects start', 'latestAlert start', 'priorEffects end', 'latestAlert end', 'appendDeliveries start', 'appendDeliveries end']);
+    expect(result.delivery_ids).toHaveLength(2);
+    expect(transport.sent).toHaveLength(2);
+  });
+
   it('ignores a detection_id it already has (detections are at-least-once)', async () => {
     const { dispatcher, outbox, transport } = setup();
     await dispatcher.start();

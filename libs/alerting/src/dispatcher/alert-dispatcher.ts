@@ -4,6 +4,7 @@ import { DispatcherNotStartedError, DispatcherStoppedError, InvalidDetectionTimi
 import { silentLogger, type AlertingLogger } from '../alerting.logger.js';
 import type { AlertingConfig } from '../config/alerting-config.schema.js';
 import { AlertGrouper, type PlannedNotification } from '../core/alert-grouper.js';
+import { deliveryIdFor } from '../core/alert-ids.js';
 import type { AlertState, DetectionOutcome } from '../core/alert.model.js';
 import { DetectionLatency, type DetectionLatencySnapshot } from '../latency/latency-histogram.js';
 import type { AlertOutbox, DeliveryRecord, DetectionTiming } from '../outbox/alert-outbox.port.js';
@@ -53,7 +54,8 @@ const RECORD_ATTEMPTS = 5;
  * From detections to sinks, through the outbox:
  *
  * 1. `accept(detection)`: under a per-group lock, skip a detection_id
- *    already stored (detections are at-least-once), decide with the
+ *    already stored (detections are at-least-once; this read also finds
+ *    the detection's deliveries a crash left behind), decide with the
  *    AlertGrouper, write the deliveries (pending) to the outbox, start
  *    sending them, then store the alert state and the detection. The order
  *    makes a crash at any point safe: whatever was not stored is redone when
@@ -128,17 +130,23 @@ export class AlertDispatcher {
     }
     return this.locks.run(key(detection.tenant, detection.group_key), async () => {
       const { outbox } = this.deps;
-      if (await outbox.hasDetection(detection.tenant, detection.detection_id)) {
+      // A trigger's delivery ids depend only on the sink and the detection, so what a crash may
+      // have left of this detection is read in one statement, beside the group's state.
+      const triggerIds = new Set(this.deps.config.sinks.map((s) => deliveryIdFor(s.name, 'trigger', detection.detection_id)));
+      const [prior, previous] = await Promise.all([
+        outbox.priorEffects(detection.tenant, detection.detection_id, [...triggerIds]),
+        this.current(detection.tenant, detection.group_key),
+      ]);
+      if (prior.detection_recorded) {
         return { outcome: 'duplicate', detection_id: detection.detection_id };
       }
-      const previous = await this.current(detection.tenant, detection.group_key);
       const now = this.clock();
       if (previous !== null && previous.last_detection_id === detection.detection_id) {
         await outbox.recordDetection({ detection, alert_id: previous.alert_id, outcome: previous.last_outcome, received_at_ms: now, timing });
         return { outcome: previous.last_outcome, kind: 'replayed', alert_id: previous.alert_id, count: previous.count, suppressed: previous.suppressed, delivery_ids: [] };
       }
       const decision = this.grouper.decide(previous, detection, now);
-      const enqueued = await this.enqueue(decision.notifications, timing, now);
+      const enqueued = await this.enqueue(decision.notifications, timing, now, { checked: triggerIds, stored: prior.stored_delivery_ids });
       await outbox.saveAlert(decision.alert);
       this.remember(decision.alert);
       await outbox.recordDetection({ detection, alert_id: decision.alert.alert_id, outcome: decision.outcome, received_at_ms: now, timing });
@@ -195,9 +203,24 @@ export class AlertDispatcher {
     if (this.state === 'stopped') throw new DispatcherStoppedError();
   }
 
-  /** Writes the deliveries, then schedules those that were new: "enqueue before send". */
-  private async enqueue(planned: PlannedNotification[], timing: DetectionTiming | null, now: number): Promise<string[]> {
-    const fresh = await this.deps.outbox.enqueue(planned.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now)));
+  /**
+   * Writes the deliveries, then schedules those that were new: "enqueue before send".
+   * `known`: delivery ids already looked up under the group's lock, and which of them were stored.
+   */
+  private async enqueue(
+    planned: PlannedNotification[],
+    timing: DetectionTiming | null,
+    now: number,
+    known?: { checked: ReadonlySet<string>; stored: ReadonlySet<string> },
+  ): Promise<string[]> {
+    const deliveries = planned.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now));
+    let fresh: DeliveryRecord[];
+    if (known !== undefined && deliveries.every((d) => known.checked.has(d.delivery_id))) {
+      fresh = deliveries.filter((d) => !known.stored.has(d.delivery_id));
+      await this.deps.outbox.appendDeliveries(fresh);
+    } else {
+      fresh = await this.deps.outbox.enqueue(deliveries);
+    }
     for (const delivery of fresh) this.schedule(delivery);
     return fresh.map((d) => d.delivery_id);
   }

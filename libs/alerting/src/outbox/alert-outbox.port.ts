@@ -51,19 +51,31 @@ export interface DetectionRecord {
   timing: DetectionTiming;
 }
 
+export interface PriorEffects {
+  detection_recorded: boolean;
+  stored_delivery_ids: ReadonlySet<string>;
+}
+
 /**
  * Where alert state, received detections and the delivery outbox live.
  * Tenant-scoped reads take the tenant; `pendingDeliveries` spans tenants
  * because the dispatcher resumes everyone's deliveries on start.
  */
 export interface AlertOutbox {
-  hasDetection(tenant: string, detectionId: string): Promise<boolean>;
+  /**
+   * What a detection already left in the outbox, in one read: whether it was
+   * recorded, and which of the given deliveries are stored. Outside a
+   * crash's replay both are empty.
+   */
+  priorEffects(tenant: string, detectionId: string, deliveryIds: readonly string[]): Promise<PriorEffects>;
   recordDetection(record: DetectionRecord): Promise<void>;
   /** The group's newest alert (open or resolved), or null. */
   latestAlert(tenant: string, groupKey: string): Promise<AlertState | null>;
   saveAlert(alert: AlertState): Promise<void>;
   /** Stores the deliveries that are not stored yet and returns those: the ones the caller should send. */
   enqueue(deliveries: DeliveryRecord[]): Promise<DeliveryRecord[]>;
+  /** Stores deliveries the caller has just seen missing (priorEffects, under the group's lock). */
+  appendDeliveries(deliveries: DeliveryRecord[]): Promise<void>;
   /** Appends a delivery's new state (its revision must be higher than the stored one). */
   recordAttempt(delivery: DeliveryRecord): Promise<void>;
   pendingDeliveries(): Promise<DeliveryRecord[]>;

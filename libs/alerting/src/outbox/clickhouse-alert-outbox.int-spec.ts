@@ -75,11 +75,11 @@ describe('ClickHouse alert outbox (embedded engine)', () => {
 
   it('stores every detection once, queryable per alert, and knows which ids it has', async () => {
     const d = detection({ trigger: 'd1', tenant: 'dets' });
-    expect(await outbox.hasDetection('dets', d.detection_id)).toBe(false);
+    expect((await outbox.priorEffects('dets', d.detection_id, [])).detection_recorded).toBe(false);
     await outbox.recordDetection({ detection: d, alert_id: 'alert-1', outcome: 'notified', received_at_ms: T0, timing: TIMING });
     await outbox.recordDetection({ detection: detection({ trigger: 'd2', tenant: 'dets' }), alert_id: 'alert-1', outcome: 'suppressed', received_at_ms: T0 + 1, timing: TIMING });
-    expect(await outbox.hasDetection('dets', d.detection_id)).toBe(true);
-    expect(await outbox.hasDetection('someone-else', d.detection_id)).toBe(false);
+    expect((await outbox.priorEffects('dets', d.detection_id, [])).detection_recorded).toBe(true);
+    expect((await outbox.priorEffects('someone-else', d.detection_id, [])).detection_recorded).toBe(false);
     expect(await outbox.listDetections('dets', 'alert-1')).toEqual([
       { detection: d, alert_id: 'alert-1', outcome: 'notified', received_at_ms: T0, timing: TIMING },
       { detection: detection({ trigger: 'd2', tenant: 'dets' }), alert_id: 'alert-1', outcome: 'suppressed', received_at_ms: T0 + 1, timing: TIMING },
@@ -91,6 +91,17 @@ describe('ClickHouse alert outbox (embedded engine)', () => {
     expect(await outbox.enqueue([delivery])).toEqual([delivery]);
     expect(await outbox.enqueue([delivery])).toEqual([]);
     expect((await outbox.pendingDeliveries()).filter((d) => d.tenant === 'queue')).toEqual([delivery]);
+  });
+
+  it("tells in one read whether a detection was recorded and which of the given deliveries are stored, in the caller's tenant only", async () => {
+    const stored = deliveryFor({ trigger: 'p1', tenant: 'prior' });
+    const missing = deliveryFor({ trigger: 'p2', tenant: 'prior' });
+    await outbox.appendDeliveries([stored]);
+    const seen = await outbox.priorEffects('prior', 'no-such-detection', [stored.delivery_id, missing.delivery_id]);
+    expect(seen.detection_recorded).toBe(false);
+    expect([...seen.stored_delivery_ids]).toEqual([stored.delivery_id]);
+    expect([...(await outbox.priorEffects('someone-else', 'no-such-detection', [stored.delivery_id])).stored_delivery_ids]).toEqual([]);
+    expect((await outbox.pendingDeliveries()).filter((d) => d.tenant === 'prior')).toEqual([stored]);
   });
 
   it('keeps every attempt, answers with the newest, and lists a failed delivery for its tenant only', async () => {

@@ -5,7 +5,7 @@ import type { TableNames } from '@warden/storage';
 import { ALERTING_TABLES } from '../alerting.migrations.js';
 import type { SinkType } from '../config/alerting-config.schema.js';
 import { alertNotificationSchema, type AlertAction, type AlertState, type AlertStatus, type DetectionOutcome } from '../core/alert.model.js';
-import { DEFAULT_LIST_LIMIT, type AlertOutbox, type DeliveryRecord, type DeliveryStatus, type DetectionRecord } from './alert-outbox.port.js';
+import { DEFAULT_LIST_LIMIT, type AlertOutbox, type DeliveryRecord, type DeliveryStatus, type DetectionRecord, type PriorEffects } from './alert-outbox.port.js';
 
 const fromMs = (ms: number): string => toClickHouseDateTime64(instantFromDate(new Date(ms)));
 const toMs = (value: string): number => {
@@ -221,12 +221,18 @@ export class ClickHouseAlertOutbox implements AlertOutbox {
     this.deliveries = tables.table(ALERTING_TABLES.deliveries);
   }
 
-  async hasDetection(tenant: string, detectionId: string): Promise<boolean> {
-    const rows = await this.select<{ found: number }>(
-      `SELECT 1 AS found FROM ${this.detections} WHERE tenant = {tenant:String} AND detection_id = {id:String} LIMIT 1`,
-      { tenant, id: detectionId },
+  async priorEffects(tenant: string, detectionId: string, deliveryIds: readonly string[]): Promise<PriorEffects> {
+    // One statement rather than two: on the alert path every round trip to the engine is latency.
+    const rows = await this.select<{ kind: 'detection' | 'delivery'; id: string }>(
+      `SELECT 'detection' AS kind, detection_id AS id FROM ${this.detections} WHERE tenant = {tenant:String} AND detection_id = {id:String} LIMIT 1
+       UNION ALL
+       SELECT DISTINCT 'delivery' AS kind, delivery_id AS id FROM ${this.deliveries} WHERE tenant = {tenant:String} AND delivery_id IN {ids:Array(String)}`,
+      { tenant, id: detectionId, ids: deliveryIds },
     );
-    return rows.length > 0;
+    return {
+      detection_recorded: rows.some((r) => r.kind === 'detection'),
+      stored_delivery_ids: new Set(rows.filter((r) => r.kind === 'delivery').map((r) => r.id)),
+    };
   }
 
   async recordDetection(record: DetectionRecord): Promise<void> {
@@ -274,8 +280,12 @@ export class ClickHouseAlertOutbox implements AlertOutbox {
     );
     const stored = new Set(known.map((r) => r.delivery_id));
     const fresh = deliveries.filter((d) => !stored.has(d.delivery_id));
-    if (fresh.length > 0) await this.client.insert({ table: this.deliveries, format: 'JSONEachRow', values: fresh.map(deliveryToRow) });
+    await this.appendDeliveries(fresh);
     return fresh;
+  }
+
+  async appendDeliveries(deliveries: DeliveryRecord[]): Promise<void> {
+    if (deliveries.length > 0) await this.client.insert({ table: this.deliveries, format: 'JSONEachRow', values: deliveries.map(deliveryToRow) });
   }
 
   async recordAttempt(delivery: DeliveryRecord): Promise<void> {

@@ -1,5 +1,5 @@
 import type { AlertState } from '../core/alert.model.js';
-import { DEFAULT_LIST_LIMIT, type AlertOutbox, type DeliveryRecord, type DetectionRecord } from './alert-outbox.port.js';
+import { DEFAULT_LIST_LIMIT, type AlertOutbox, type DeliveryRecord, type DetectionRecord, type PriorEffects } from './alert-outbox.port.js';
 
 const latestBy = <T>(rows: T[], key: (row: T) => string, revision: (row: T) => number): T[] => {
   const latest = new Map<string, T>();
@@ -21,8 +21,12 @@ export class InMemoryAlertOutbox implements AlertOutbox {
   readonly detectionRows: DetectionRecord[] = [];
   readonly deliveryRows: DeliveryRecord[] = [];
 
-  async hasDetection(tenant: string, detectionId: string): Promise<boolean> {
-    return this.detectionRows.some((r) => r.detection.tenant === tenant && r.detection.detection_id === detectionId);
+  async priorEffects(tenant: string, detectionId: string, deliveryIds: readonly string[]): Promise<PriorEffects> {
+    const wanted = new Set(deliveryIds);
+    return {
+      detection_recorded: this.detectionRows.some((r) => r.detection.tenant === tenant && r.detection.detection_id === detectionId),
+      stored_delivery_ids: new Set(this.deliveryRows.filter((d) => d.tenant === tenant && wanted.has(d.delivery_id)).map((d) => d.delivery_id)),
+    };
   }
 
   async recordDetection(record: DetectionRecord): Promise<void> {
@@ -43,6 +47,10 @@ export class InMemoryAlertOutbox implements AlertOutbox {
     const fresh = deliveries.filter((d) => !known.has(d.delivery_id));
     this.deliveryRows.push(...fresh.map((d) => structuredClone(d)));
     return fresh;
+  }
+
+  async appendDeliveries(deliveries: DeliveryRecord[]): Promise<void> {
+    this.deliveryRows.push(...deliveries.map((d) => structuredClone(d)));
   }
 
   async recordAttempt(delivery: DeliveryRecord): Promise<void> {

@@ -50,6 +50,7 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
     });
     const { resumed } = await this.alerting.dispatcher.start();
     log.info({ sinks: parsed.config.sinks.map((s) => s.name), resumed }, 'alerting started');
+    // The outbox keeps its own record of each detection, so an alert need not wait for the detections' write.
     this.detection.addListener('alerting', async (detections, { ingestedAt, events }) => {
       const occurred = new Map(events.map((e) => [e.event_id, e.occurred_at]));
       const ingested_at = toRfc3339Utc(ingestedAt);
@@ -64,7 +65,7 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
         const failed = accepted.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
       });
-    });
+    }, { on: 'raised' });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -17,8 +17,7 @@ import { type RuleLoadError, loadRules } from '../rules/rule-loader.js';
 import type { Rule } from '../rules/rule.schema.js';
 import { ACTION_HISTORY_PORT } from '../history/action-history.port.js';
 import { DETECTION_REPOSITORY } from './detection.di-tokens.js';
-
-export type DetectionListener = (detections: Detection[], context: { ingestedAt: UtcInstant; events: AgentAction[] }) => Promise<void>;
+import { DetectionListeners, type DetectionListener, type ListenerTiming } from './detection-listeners.js';
 
 export interface RulesStatus {
   directories: string[];
@@ -57,7 +56,10 @@ export function shippedRulesDir(): string {
 export class DetectionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private engine!: DetectionEngine;
   private status!: RulesStatus;
-  private readonly listeners: { name: string; listener: DetectionListener }[] = [];
+  private readonly listeners = new DetectionListeners((name, error) => {
+    this.counters.listener_failures++;
+    this.logger.error({ listener: name, err: error }, 'detection listener failed');
+  });
   private readonly inFlight = new Map<number, string>();
   private nextBatch = 0;
   private completedThrough: string | null = null;
@@ -85,13 +87,8 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   /** Alerting and automatic containment subscribe here. Returns a function that unsubscribes. */
-  addListener(name: string, listener: DetectionListener): () => void {
-    const entry = { name, listener };
-    this.listeners.push(entry);
-    return () => {
-      const i = this.listeners.indexOf(entry);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+  addListener(name: string, listener: DetectionListener, options: { on?: ListenerTiming } = {}): () => void {
+    return this.listeners.add(name, listener, options);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -182,17 +179,11 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       this.evaluationErrors.set(key, seen ? { ...seen, count: seen.count + e.count } : e);
     }
     if (result.detections.length === 0) return [];
-    await this.detections.insert(result.detections, instantFromDate(new Date()));
+    await this.listeners.publish(result.detections, { ingestedAt, events }, () =>
+      this.detections.insert(result.detections, instantFromDate(new Date())),
+    );
     this.counters.detections += result.detections.length;
     for (const d of result.detections) this.otel.detections.add(1, { rule: d.rule_id, severity: d.severity });
-    for (const { name, listener } of this.listeners) {
-      try {
-        await listener(result.detections, { ingestedAt, events });
-      } catch (error) {
-        this.counters.listener_failures++;
-        this.logger.error({ listener: name, err: error }, 'detection listener failed');
-      }
-    }
     return result.detections;
   }
 

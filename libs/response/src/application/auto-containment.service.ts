@@ -22,7 +22,7 @@ export class AutoContainmentService implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.detection.addListener('auto-containment', (detections) => this.onDetections(detections));
+    this.detection.addListener('auto-containment', (detections) => this.onDetections(detections), { on: 'raised' });
   }
 
   /** The last decisions (at most 200), for the API: what automation did, or would have done. */
