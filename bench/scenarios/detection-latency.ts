@@ -33,6 +33,7 @@ import { ms, quantile, runScenario, type ScenarioResult } from '../scenario.js';
 import { deleteTopics, groupLag } from './support/group-lag.js';
 import { type TriggerSent, spawnSteadyProducer } from './support/steady-producer.js';
 import { TRIGGER_RULE, TRIGGER_SIDE_RULE } from './support/trigger-events.js';
+import { startLoadMeter } from './support/load-meter.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
@@ -130,6 +131,7 @@ async function main(): Promise<ScenarioResult> {
 
     console.log(`producing ${RATE.toLocaleString()} events/s for ${DURATION_S} s to ${topic}, one trigger every ${TRIGGER_EVERY_MS} ms after ${WARMUP_S} s …`);
     const triggers = new Map<string, TriggerSent>();
+    const load = startLoadMeter();
     const producer = spawnSteadyProducer(
       { brokers, topic, rate: RATE, durationS: DURATION_S, tag, triggers: { everyMs: TRIGGER_EVERY_MS, startAfterS: WARMUP_S } },
       {
@@ -140,6 +142,7 @@ async function main(): Promise<ScenarioResult> {
       },
     );
     const stats = await producer.done;
+    const loadDuring = load.stop();
     const lagAtEnd = await groupLag(brokers, group, topic);
     const wardenAtEnd = await getJson<IngestMetrics>(`${warden.url}/v1/ingest/metrics`);
     console.log(`produced ${stats.acked.toLocaleString()} at ${stats.achieved_rate.toLocaleString()}/s; lag at end ${lagAtEnd.total}; settling …`);
@@ -233,6 +236,18 @@ async function main(): Promise<ScenarioResult> {
       { name: `produced → alert received (${TRIGGER_SIDE_RULE}), p50`, value: side.fromSent.p50, unit: 'ms', note: `p99 ${side.fromSent.p99} ms, max ${side.fromSent.max} ms (same trigger events; history lookup)` },
       { name: 'Warden /v1/alerts/status: occurred → dispatched, p50', value: wOcc.p50, unit: 'ms', note: `p99 ${wOcc.p99}, max ${wOcc.max}; ${wOcc.count} deliveries, both rules` },
       { name: 'Warden /v1/alerts/status: ingested → dispatched, p50', value: wIng.p50, unit: 'ms', note: `p99 ${wIng.p99}, max ${wIng.max}` },
+      {
+        name: 'event-loop delay of the Warden process during production, p99',
+        value: loadDuring.loop_delay_ms.p99,
+        unit: 'ms',
+        note: `p50 ${loadDuring.loop_delay_ms.p50} ms, max ${loadDuring.loop_delay_ms.max} ms: every await on the path from fetch to alert can wait this long`,
+      },
+      {
+        name: 'CPU during production: Warden process · whole machine',
+        value: loadDuring.process_cores,
+        unit: 'cores',
+        note: `machine ${loadDuring.machine_busy_cores} of ${loadDuring.machine_cores} cores busy (producer, broker and receiver run here too)`,
+      },
       { name: 'achieved produce rate', value: stats.achieved_rate, unit: 'events/s', note: `target ${RATE.toLocaleString()}; per second min ${stats.per_second.min.toLocaleString()}, ${stats.per_second.seconds_below_95pct} s below 95 %` },
       { name: 'triggers sent', value: sentTriggers, unit: 'events', note: failedTriggers > 0 ? `${failedTriggers} more failed to send` : undefined },
       { name: `alerts received (${TRIGGER_RULE})`, value: widening.received, unit: 'alerts', note: widening.missing.length > 0 ? `MISSING ${widening.missing.length}` : 'none missing' },
@@ -266,6 +281,7 @@ async function main(): Promise<ScenarioResult> {
         received: 'Date.now() in a separate receiver process when the webhook request body was complete (Warden sink → http://127.0.0.1, 204)',
         breakdown: 'alert_detections.ingested_at (batch ingest time, taken before the insert) and .received_at (dispatcher accepted the detection)',
         producer: stats,
+        load_during_production: loadDuring,
         latency_series_ms: { [TRIGGER_RULE]: widening.series, [TRIGGER_SIDE_RULE]: side.series },
         missing: { [TRIGGER_RULE]: widening.missing, [TRIGGER_SIDE_RULE]: side.missing },
         repeated_deliveries: { [TRIGGER_RULE]: widening.repeats, [TRIGGER_SIDE_RULE]: side.repeats },

@@ -9,11 +9,14 @@
  *
  * Reported: RSS and heap used (peak, at 1 min, at the end of production, and
  * the least-squares slope over the last 8 minutes of production, or over the
- * part after a 20 % warm-up in shorter runs), the achieved produce and
+ * part after a 20 % warm-up in shorter runs), the slope of RSS's per-minute
+ * minimum, the engine allocator's live and resident memory (chDB bundles
+ * jemalloc, which keeps freed pages for a while), threads, the achieved produce and
  * ingest rates, and whether Warden kept up: stored vs produced and the
  * consumer group's committed lag when production ended. After that the
  * sampler keeps going while the backlog drains, for at most BENCH_DRAIN_S.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CLICKHOUSE_CLIENT } from '@warden/storage';
@@ -55,6 +58,15 @@ interface Sample {
   ch_tracked: number | null;
   /** The engine's caches (marks, index marks, primary index, query conditions, uncompressed blocks), as the engine reports them apart from MemoryTracking. */
   ch_caches: number | null;
+  /**
+   * The embedded engine's own allocator (chDB bundles jemalloc): memory its
+   * allocations hold (`allocated`) and pages it keeps resident (`resident`,
+   * freed pages it has not yet returned included). Null on a server.
+   */
+  ch_allocated: number | null;
+  ch_resident: number | null;
+  /** Threads of this process (/proc/self/status): the engine's pools grow with parts to clean up and merges. */
+  threads: number;
   /** Warden's stored counter, and what the producer had acknowledged. */
   stored: number;
   produced: number;
@@ -110,18 +122,36 @@ async function main(): Promise<ScenarioResult> {
     if (!res?.ok) return null;
     return ((await res.json()) as { stored: number }).stored;
   };
-  const chMemory = async (): Promise<{ tracked: number | null; caches: number | null }> => {
-    const rows = await withTimeout(
-      client
-        .query({ query: `SELECT metric, value FROM system.metrics WHERE metric IN ('MemoryTracking', ${CH_CACHES.map((c) => `'${c}'`).join(', ')})`, format: 'JSONEachRow' })
-        .then((r) => r.json<{ metric: string; value: string }>()),
-      2000,
-    );
-    if (!rows) return { tracked: null, caches: null };
+  const chMemory = async (): Promise<{ tracked: number | null; caches: number | null; allocated: number | null; resident: number | null }> => {
+    const [rows, allocator] = await Promise.all([
+      withTimeout(
+        client
+          .query({ query: `SELECT metric, value FROM system.metrics WHERE metric IN ('MemoryTracking', ${CH_CACHES.map((c) => `'${c}'`).join(', ')})`, format: 'JSONEachRow' })
+          .then((r) => r.json<{ metric: string; value: string }>()),
+        2000,
+      ),
+      // chDB's jemalloc summary line: "Allocated: N, active: N, metadata: N …, resident: N, mapped: N, retained: N" (bytes).
+      withTimeout(
+        client.query({ query: `SELECT extract(stats, 'Allocated: [^\\n]*') AS line FROM system.jemalloc_stats`, format: 'JSONEachRow' }).then((r) => r.json<{ line: string }>()),
+        2000,
+      ),
+    ]);
+    const line = allocator?.[0]?.line ?? '';
+    const figure = (name: string) => {
+      const m = line.match(new RegExp(`${name}: (\\d+)`));
+      return m ? Number(m[1]) : null;
+    };
+    if (!rows) return { tracked: null, caches: null, allocated: figure('Allocated'), resident: figure('resident') };
     const tracked = rows.find((r) => r.metric === 'MemoryTracking');
     const caches = rows.filter((r) => r.metric !== 'MemoryTracking');
-    return { tracked: tracked ? Number(tracked.value) : null, caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null };
+    return {
+      tracked: tracked ? Number(tracked.value) : null,
+      caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null,
+      allocated: figure('Allocated'),
+      resident: figure('resident'),
+    };
   };
+  const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN);
 
   try {
     for (let i = 0; ; i++) {
@@ -154,6 +184,9 @@ async function main(): Promise<ScenarioResult> {
         loop_max_ms: round1(loop.max / 1e6),
         ch_tracked: null,
         ch_caches: null,
+        ch_allocated: null,
+        ch_resident: null,
+        threads: threads(),
         stored: lastStored,
         produced: producer?.progress()?.acked ?? 0,
       };
@@ -163,6 +196,8 @@ async function main(): Promise<ScenarioResult> {
         if (st !== null) s.stored = lastStored = Math.max(lastStored, st);
         s.ch_tracked = ch.tracked;
         s.ch_caches = ch.caches;
+        s.ch_allocated = ch.allocated;
+        s.ch_resident = ch.resident;
         if (samples.length % 12 === 1) console.log(`  ${Math.round(s.t)} s (${s.phase}): rss ${mib(s.rss)} MiB, heap ${mib(s.heap_used)} MiB, stored ${s.stored.toLocaleString()} / produced ${s.produced.toLocaleString()}`);
       });
       inFlight.add(p);
@@ -221,7 +256,7 @@ async function main(): Promise<ScenarioResult> {
     const at = (t: number) => produce.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best), produce[0]);
     const windowFrom = endSample.t - SLOPE_WINDOW_S;
     const windowed = produce.filter((s) => s.t >= windowFrom);
-    const fit = (key: 'rss' | 'heap_used' | 'ch_tracked' | 'ch_caches') => {
+    const fit = (key: 'rss' | 'heap_used' | 'ch_tracked' | 'ch_caches' | 'ch_allocated' | 'ch_resident') => {
       const f = slope(windowed.filter((s) => s[key] !== null).map((s) => [s.t / 60, (s[key] as number) / MiB]));
       return { slope: round1(f.slope), stderr: round1(f.stderr) };
     };
@@ -229,6 +264,18 @@ async function main(): Promise<ScenarioResult> {
     const heapFit = fit('heap_used');
     const chFit = fit('ch_tracked');
     const cacheFit = fit('ch_caches');
+    const allocatedFit = fit('ch_allocated');
+    const residentFit = fit('ch_resident');
+    // The floor: RSS swings by hundreds of MiB between samples (merges, big statements, freed pages the
+    // engine's allocator keeps for a few seconds), so a rising floor says more about retention than the mean.
+    const minutes = new Map<number, number>();
+    for (const x of windowed) {
+      const m = Math.floor((x.t - windowFrom) / 60);
+      if (m < Math.floor(SLOPE_WINDOW_S / 60)) minutes.set(m, Math.min(minutes.get(m) ?? Infinity, x.rss));
+    }
+    const floorPoints = [...minutes].sort(([a], [b]) => a - b);
+    const floorRaw = slope(floorPoints.map(([m, v]) => [m + 0.5, v / MiB]));
+    const floorFit = { slope: round1(floorRaw.slope), stderr: round1(floorRaw.stderr) };
     const baseline = samples[0];
     const at60 = at(60);
     const firstInWindow = windowed[0] ?? endSample;
@@ -252,12 +299,31 @@ async function main(): Promise<ScenarioResult> {
       { name: `RSS at ${Math.round(at60.t)} s`, value: mib(at60.rss), unit: 'MiB' },
       { name: 'RSS at end of production', value: mib(endSample.rss), unit: 'MiB', note: `t = ${round1(endT)} s` },
       { name: `RSS slope, last ${Math.round(SLOPE_WINDOW_S / 6) / 10} min of production`, value: rssFit.slope, unit: 'MiB/min', note: `± ${rssFit.stderr} (standard error); least squares over ${windowed.length} samples from t = ${windowed[0]?.t ?? 'n/a'} s` },
+      {
+        name: 'RSS floor slope (per-minute minimum, same window)',
+        value: floorFit.slope,
+        unit: 'MiB/min',
+        note: `± ${floorFit.stderr}; minimum RSS per minute from ${mib(floorPoints[0]?.[1] ?? Number.NaN)} to ${mib(floorPoints.at(-1)?.[1] ?? Number.NaN)} MiB over ${floorPoints.length} minutes`,
+      },
       { name: 'peak heap used during production', value: mib(peak('heap_used', produce, peaks.produce)), unit: 'MiB', note: `before production ${mib(baseline.heap_used)} MiB` },
       { name: `heap used at ${Math.round(at60.t)} s`, value: mib(at60.heap_used), unit: 'MiB' },
       { name: 'heap used at end of production', value: mib(endSample.heap_used), unit: 'MiB' },
       { name: `heap used slope, last ${Math.round(SLOPE_WINDOW_S / 6) / 10} min of production`, value: heapFit.slope, unit: 'MiB/min', note: `± ${heapFit.stderr} (standard error)` },
       { name: 'ClickHouse tracked memory slope (same window)', value: chFit.slope, unit: 'MiB/min', note: `± ${chFit.stderr}; at end ${endSample.ch_tracked === null ? 'n/a' : `${mib(endSample.ch_tracked)} MiB`} (system.metrics MemoryTracking)` },
       { name: 'ClickHouse cache memory slope (same window)', value: cacheFit.slope, unit: 'MiB/min', note: `± ${cacheFit.stderr}; at end ${endSample.ch_caches === null ? 'n/a' : `${mib(endSample.ch_caches)} MiB`} (${CH_CACHES.join(' + ')}; bounded by the engine's cache sizes)` },
+      {
+        name: "engine allocator: memory held by live allocations, slope (same window)",
+        value: allocatedFit.slope,
+        unit: 'MiB/min',
+        note: `± ${allocatedFit.stderr}; at end ${endSample.ch_allocated === null ? 'n/a' : `${mib(endSample.ch_allocated)} MiB`} (chDB's jemalloc, system.jemalloc_stats "Allocated")`,
+      },
+      {
+        name: "engine allocator: resident pages, slope (same window)",
+        value: residentFit.slope,
+        unit: 'MiB/min',
+        note: `± ${residentFit.stderr}; at end ${endSample.ch_resident === null ? 'n/a' : `${mib(endSample.ch_resident)} MiB`}, of which freed pages kept: ${endSample.ch_resident === null || endSample.ch_allocated === null ? 'n/a' : `${mib(endSample.ch_resident - endSample.ch_allocated)} MiB`}`,
+      },
+      { name: 'threads of the Warden process at end of production', value: endSample.threads, unit: 'threads', note: `before production ${baseline.threads}; max ${samples.reduce((m, x) => Math.max(m, x.threads), 0)}` },
       {
         name: 'event-loop delay of the Warden process, worst 5-s p99 during production',
         value: produce.reduce((m, x) => Math.max(m, x.loop_p99_ms), 0),
@@ -304,8 +370,11 @@ async function main(): Promise<ScenarioResult> {
         lag_after_drain: lagAfter,
         // Compact series: one row per sample.
         samples: {
-          columns: ['t_s', 'phase (i idle, p produce, d drain)', 'rss_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'array_buffers_mib', 'ch_tracked_mib', 'ch_caches_mib', 'loop_delay_p99_ms', 'loop_delay_max_ms', 'stored', 'produced'],
-          rows: samples.map((s) => [s.t, s.phase[0], mib(s.rss), mib(s.heap_used), mib(s.heap_total), mib(s.external), mib(s.array_buffers), s.ch_tracked === null ? null : mib(s.ch_tracked), s.ch_caches === null ? null : mib(s.ch_caches), s.loop_p99_ms, s.loop_max_ms, s.stored, s.produced]),
+          columns: ['t_s', 'phase (i idle, p produce, d drain)', 'rss_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'array_buffers_mib', 'ch_tracked_mib', 'ch_caches_mib', 'ch_allocated_mib', 'ch_resident_mib', 'threads', 'loop_delay_p99_ms', 'loop_delay_max_ms', 'stored', 'produced'],
+          rows: samples.map((s) => {
+            const m = (v: number | null) => (v === null ? null : mib(v));
+            return [s.t, s.phase[0], mib(s.rss), mib(s.heap_used), mib(s.heap_total), mib(s.external), mib(s.array_buffers), m(s.ch_tracked), m(s.ch_caches), m(s.ch_allocated), m(s.ch_resident), s.threads, s.loop_p99_ms, s.loop_max_ms, s.stored, s.produced];
+          }),
         },
       },
     };
