@@ -41,6 +41,7 @@ const CH_CACHES = ['MarkCacheBytes', 'IndexMarkCacheBytes', 'PrimaryIndexCacheBy
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const mib = (n: number) => Math.round(n / MiB);
+const mibOrNull = (n: number | null) => (n === null ? null : mib(n));
 
 interface Sample {
   /** Seconds since production started (negative: before). */
@@ -141,15 +142,11 @@ async function main(): Promise<ScenarioResult> {
       const m = line.match(new RegExp(`${name}: (\\d+)`));
       return m ? Number(m[1]) : null;
     };
-    if (!rows) return { tracked: null, caches: null, allocated: figure('Allocated'), resident: figure('resident') };
+    const engineAllocator = { allocated: figure('Allocated'), resident: figure('resident') };
+    if (!rows) return { tracked: null, caches: null, ...engineAllocator };
     const tracked = rows.find((r) => r.metric === 'MemoryTracking');
     const caches = rows.filter((r) => r.metric !== 'MemoryTracking');
-    return {
-      tracked: tracked ? Number(tracked.value) : null,
-      caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null,
-      allocated: figure('Allocated'),
-      resident: figure('resident'),
-    };
+    return { tracked: tracked ? Number(tracked.value) : null, caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null, ...engineAllocator };
   };
   const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN);
 
@@ -315,13 +312,13 @@ async function main(): Promise<ScenarioResult> {
         name: "engine allocator: memory held by live allocations, slope (same window)",
         value: allocatedFit.slope,
         unit: 'MiB/min',
-        note: `± ${allocatedFit.stderr}; at end ${endSample.ch_allocated === null ? 'n/a' : `${mib(endSample.ch_allocated)} MiB`} (chDB's jemalloc, system.jemalloc_stats "Allocated")`,
+        note: `± ${allocatedFit.stderr}; at end ${mibOrNull(endSample.ch_allocated) ?? 'n/a'} MiB (chDB's jemalloc, system.jemalloc_stats "Allocated")`,
       },
       {
         name: "engine allocator: resident pages, slope (same window)",
         value: residentFit.slope,
         unit: 'MiB/min',
-        note: `± ${residentFit.stderr}; at end ${endSample.ch_resident === null ? 'n/a' : `${mib(endSample.ch_resident)} MiB`}, of which freed pages kept: ${endSample.ch_resident === null || endSample.ch_allocated === null ? 'n/a' : `${mib(endSample.ch_resident - endSample.ch_allocated)} MiB`}`,
+        note: `± ${residentFit.stderr}; at end ${mibOrNull(endSample.ch_resident) ?? 'n/a'} MiB, of which freed pages kept: ${endSample.ch_resident === null || endSample.ch_allocated === null ? 'n/a' : `${mib(endSample.ch_resident - endSample.ch_allocated)} MiB`}`,
       },
       { name: 'threads of the Warden process at end of production', value: endSample.threads, unit: 'threads', note: `before production ${baseline.threads}; max ${samples.reduce((m, x) => Math.max(m, x.threads), 0)}` },
       {
@@ -371,10 +368,7 @@ async function main(): Promise<ScenarioResult> {
         // Compact series: one row per sample.
         samples: {
           columns: ['t_s', 'phase (i idle, p produce, d drain)', 'rss_mib', 'heap_used_mib', 'heap_total_mib', 'external_mib', 'array_buffers_mib', 'ch_tracked_mib', 'ch_caches_mib', 'ch_allocated_mib', 'ch_resident_mib', 'threads', 'loop_delay_p99_ms', 'loop_delay_max_ms', 'stored', 'produced'],
-          rows: samples.map((s) => {
-            const m = (v: number | null) => (v === null ? null : mib(v));
-            return [s.t, s.phase[0], mib(s.rss), mib(s.heap_used), mib(s.heap_total), mib(s.external), mib(s.array_buffers), m(s.ch_tracked), m(s.ch_caches), m(s.ch_allocated), m(s.ch_resident), s.threads, s.loop_p99_ms, s.loop_max_ms, s.stored, s.produced];
-          }),
+          rows: samples.map((s) => [s.t, s.phase[0], mib(s.rss), mib(s.heap_used), mib(s.heap_total), mib(s.external), mib(s.array_buffers), mibOrNull(s.ch_tracked), mibOrNull(s.ch_caches), mibOrNull(s.ch_allocated), mibOrNull(s.ch_resident), s.threads, s.loop_p99_ms, s.loop_max_ms, s.stored, s.produced]),
         },
       },
     };

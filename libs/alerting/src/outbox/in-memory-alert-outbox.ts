@@ -45,7 +45,7 @@ export class InMemoryAlertOutbox implements AlertOutbox {
   async enqueue(deliveries: DeliveryRecord[]): Promise<DeliveryRecord[]> {
     const known = new Set(this.deliveryRows.map((d) => d.delivery_id));
     const fresh = deliveries.filter((d) => !known.has(d.delivery_id));
-    this.deliveryRows.push(...fresh.map((d) => structuredClone(d)));
+    await this.appendDeliveries(fresh);
     return fresh;
   }
 
