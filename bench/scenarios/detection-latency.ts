@@ -175,6 +175,15 @@ async function main(): Promise<ScenarioResult> {
         format: 'JSONEachRow',
       })
     ).json()) as { trigger_event_id: string; rule_id: string; ingested_us: string; accepted_us: string }[];
+    // Each insert into a MergeTree table takes the next block number: per table, how many writes the run made (and so how many parts merges had to fold).
+    const writes = (await (
+      await client.query({
+        // Non-replicated MergeTree numbers blocks per table, across partitions.
+        query: `SELECT database || '.' || table AS table, max(max_block_number) AS inserts, countIf(active) AS active_parts
+                FROM system.parts WHERE database != 'system' GROUP BY database, table ORDER BY max(max_block_number) DESC`,
+        format: 'JSONEachRow',
+      })
+    ).json()) as { table: string; inserts: string; active_parts: string }[];
     const accepted = new Map(rows.map((r) => [`${r.rule_id}\u0000${r.trigger_event_id}`, { ingested: Number(r.ingested_us) / 1000, accepted: Number(r.accepted_us) / 1000 }]));
 
     // Per rule: first delivery of each trigger's alert (a retry of the same delivery is counted apart).
@@ -248,6 +257,15 @@ async function main(): Promise<ScenarioResult> {
         unit: 'cores',
         note: `machine ${loadDuring.machine_busy_cores} of ${loadDuring.machine_cores} cores busy (producer, broker and receiver run here too)`,
       },
+      {
+        name: 'CPU of the Warden process by thread, during production',
+        value: loadDuring.threads_cores['main (JavaScript)'] ?? 0,
+        unit: 'cores',
+        note: `main thread; ${Object.entries(loadDuring.threads_cores)
+          .filter(([pool]) => pool !== 'main (JavaScript)')
+          .map(([pool, cores]) => `${pool} ${cores}`)
+          .join(', ')} ("node": libuv pool running the engine's statements, the triage worker, V8's helpers)`,
+      },
       { name: 'achieved produce rate', value: stats.achieved_rate, unit: 'events/s', note: `target ${RATE.toLocaleString()}; per second min ${stats.per_second.min.toLocaleString()}, ${stats.per_second.seconds_below_95pct} s below 95 %` },
       { name: 'triggers sent', value: sentTriggers, unit: 'events', note: failedTriggers > 0 ? `${failedTriggers} more failed to send` : undefined },
       { name: `alerts received (${TRIGGER_RULE})`, value: widening.received, unit: 'alerts', note: widening.missing.length > 0 ? `MISSING ${widening.missing.length}` : 'none missing' },
@@ -282,6 +300,7 @@ async function main(): Promise<ScenarioResult> {
         breakdown: 'alert_detections.ingested_at (batch ingest time, taken before the insert) and .received_at (dispatcher accepted the detection)',
         producer: stats,
         load_during_production: loadDuring,
+        engine_writes_per_table: writes,
         latency_series_ms: { [TRIGGER_RULE]: widening.series, [TRIGGER_SIDE_RULE]: side.series },
         missing: { [TRIGGER_RULE]: widening.missing, [TRIGGER_SIDE_RULE]: side.missing },
         repeated_deliveries: { [TRIGGER_RULE]: widening.repeats, [TRIGGER_SIDE_RULE]: side.repeats },

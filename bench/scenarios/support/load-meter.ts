@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -11,6 +11,57 @@ export interface LoadReading {
   machine_cores: number;
   /** How late this process's event loop ran timers: every await on the hot path pays it. */
   loop_delay_ms: { p50: number; p99: number; max: number };
+  /**
+   * This process's CPU by thread name, in cores, busiest first: the main
+   * thread (JavaScript), libuv's pool, V8's GC helpers and the embedded
+   * engine's pools each have their own. Threads that ended during the
+   * reading are missing from it.
+   */
+  threads_cores: Record<string, number>;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU ticks (user + system) of each live thread of this process, by thread id, with its name. */
+function threadTicks(): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended while we listed them
+    }
+    // "tid (comm) state …": comm may hold spaces and parentheses, so split at the last ')'.
+    const close = stat.lastIndexOf(')');
+    const name = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after "state".
+    out.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  return out;
+}
+
+/** Threads of one pool share a name up to a number ("ThreadPool12", "node:worker 3"): grouped as one. */
+function poolName(name: string, tid: string): string {
+  if (tid === String(process.pid)) return 'main (JavaScript)';
+  return name.replace(/[\s_:#-]*\d+$/, '') || name;
+}
+
+function threadCores(before: Map<string, { name: string; ticks: number }>, seconds: number): Record<string, number> {
+  const byPool = new Map<string, number>();
+  for (const [tid, now] of threadTicks()) {
+    const used = now.ticks - (before.get(tid)?.ticks ?? 0);
+    if (used <= 0) continue;
+    const pool = poolName(now.name, tid);
+    byPool.set(pool, (byPool.get(pool) ?? 0) + used);
+  }
+  return Object.fromEntries(
+    [...byPool]
+      .sort((a, b) => b[1] - a[1])
+      .map(([pool, ticks]) => [pool, round2(ticks / TICKS_PER_SECOND / seconds)])
+      .filter(([, cores]) => (cores as number) >= 0.01),
+  );
 }
 
 /** Busy and total jiffies of all CPUs, from the first line of /proc/stat (user nice system idle iowait irq softirq steal). */
@@ -31,6 +82,7 @@ export function startLoadMeter(): { stop: () => LoadReading } {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const machine = machineJiffies();
+  const threads = threadTicks();
   return {
     stop: () => {
       const seconds = (performance.now() - started) / 1000;
@@ -44,6 +96,7 @@ export function startLoadMeter(): { stop: () => LoadReading } {
         machine_busy_cores: round2(((m.busy - machine.busy) / Math.max(1, m.total - machine.total)) * cores),
         machine_cores: cores,
         loop_delay_ms: { p50: round1(loop.percentile(50) / 1e6), p99: round1(loop.percentile(99) / 1e6), max: round1(loop.max / 1e6) },
+        threads_cores: threadCores(threads, seconds),
       };
     },
   };

@@ -8,6 +8,10 @@
  * that the producer holds back and the backlog grows, and that is reported
  * (held-back ticks, largest backlog, per-second rates) rather than hidden.
  *
+ * Events are live traffic: each occurred when it is sent (benign ones as
+ * well as triggers), so a batch spans the seconds it was produced in, as a
+ * gateway's stream would.
+ *
  * Run it in a child process (`spawnSteadyProducer`) so that its CPU, heap and
  * event loop are not the measured process's; `runSteadyProducer` is the same
  * loop in-process.
@@ -168,8 +172,10 @@ export async function runSteadyProducer(o: SteadyProducerOptions, hooks: SteadyP
           triggers++;
           count--;
         }
+        // Live traffic: each event occurred about when it is sent, as an agent gateway would report it.
+        const occurredAt = new Date().toISOString();
         for (let k = 0; k < count; k++) {
-          const event = benchEvent(benign++, o.tag);
+          const event = { ...benchEvent(benign++, o.tag), occurred_at: occurredAt };
           const value = JSON.stringify(event);
           bytes += value.length;
           messages.push({ key: event.principal.id, value });

@@ -5,7 +5,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { type UtcInstant, fromClickHouseDateTime64, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
 import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import type { AgentAction } from '@warden/contracts';
-import { IngestService } from '@warden/ingestion';
+import { type AfterStoreHandOver, IngestService } from '@warden/ingestion';
 import { AgentActionRepository } from '@warden/storage';
 import { type Counter, type Histogram, metrics } from '@opentelemetry/api';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
@@ -146,45 +146,64 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     return { rules: set.rules.filter((r) => r.enabled) };
   }
 
-  private async onStored(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+  /**
+   * The rules see one batch at a time, in store order; the detections they
+   * raise then go out (alerts) and are written while the next batch is
+   * already being assessed, so a batch with an alert in it does not hold up
+   * the detection of the ones behind it. The checkpoint stays before a batch
+   * until its detections are out and written.
+   */
+  private async onStored(events: AgentAction[], ingestedAt: UtcInstant): Promise<AfterStoreHandOver> {
     const id = this.nextBatch++;
     const at = toClickHouseDateTime64(ingestedAt);
     this.inFlight.set(id, at);
-    try {
-      await this.evaluate(events, ingestedAt);
-    } finally {
+    const finish = () => {
       this.inFlight.delete(id);
       if (this.completedThrough === null || at > this.completedThrough) this.completedThrough = at;
+    };
+    let raised: Detection[];
+    try {
+      raised = await this.assess(events);
+    } catch (error) {
+      finish();
+      throw error;
     }
+    return { settled: this.announce(raised, events, ingestedAt).finally(finish) };
   }
 
-  private evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<Detection[]> {
+  /** Rules, then listeners and the detections' write, one after the other (the catch-up after a restart). */
+  private async evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+    await this.announce(await this.assess(events), events, ingestedAt);
+  }
+
+  /** Runs the rules over a batch (in occurred_at order); rule errors are tallied, never thrown. */
+  private assess(events: AgentAction[]): Promise<Detection[]> {
     return inSpan('detection.evaluate', { 'warden.events': events.length }, async (span) => {
-      const detections = await this.evaluateInSpan(events, ingestedAt);
-      span.setAttribute('warden.detections', detections.length);
-      this.otel.latency.record(Date.now() / 1000 - (ingestedAt.epochSeconds + ingestedAt.micros / 1e6));
-      return detections;
+      const ordered = [...events].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
+      const result = await this.engine.evaluate(ordered);
+      this.counters.evaluated += events.length;
+      this.otel.evaluated.add(events.length);
+      for (const e of result.errors) {
+        this.otel.ruleErrors.add(e.count, { rule: e.rule_id ?? '', code: e.code });
+        const key = `${e.code}/${e.rule_id ?? ''}`;
+        const seen = this.evaluationErrors.get(key);
+        this.evaluationErrors.set(key, seen ? { ...seen, count: seen.count + e.count } : e);
+      }
+      span.setAttribute('warden.detections', result.detections.length);
+      return result.detections;
     });
   }
 
-  private async evaluateInSpan(events: AgentAction[], ingestedAt: UtcInstant): Promise<Detection[]> {
-    const ordered = [...events].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
-    const result = await this.engine.evaluate(ordered);
-    this.counters.evaluated += events.length;
-    this.otel.evaluated.add(events.length);
-    for (const e of result.errors) {
-      this.otel.ruleErrors.add(e.count, { rule: e.rule_id ?? '', code: e.code });
-      const key = `${e.code}/${e.rule_id ?? ''}`;
-      const seen = this.evaluationErrors.get(key);
-      this.evaluationErrors.set(key, seen ? { ...seen, count: seen.count + e.count } : e);
+  /** Tells the listeners of a batch's detections and stores them; rejects if the detections' write failed. */
+  private async announce(detections: Detection[], events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+    if (detections.length > 0) {
+      await inSpan('detection.publish', { 'warden.detections': detections.length }, () =>
+        this.listeners.publish(detections, { ingestedAt, events }, () => this.detections.insert(detections, instantFromDate(new Date()))),
+      );
+      this.counters.detections += detections.length;
+      for (const d of detections) this.otel.detections.add(1, { rule: d.rule_id, severity: d.severity });
     }
-    if (result.detections.length === 0) return [];
-    await this.listeners.publish(result.detections, { ingestedAt, events }, () =>
-      this.detections.insert(result.detections, instantFromDate(new Date())),
-    );
-    this.counters.detections += result.detections.length;
-    for (const d of result.detections) this.otel.detections.add(1, { rule: d.rule_id, severity: d.severity });
-    return result.detections;
+    this.otel.latency.record(Date.now() / 1000 - (ingestedAt.epochSeconds + ingestedAt.micros / 1e6));
   }
 
   /** Warm-up from storage up to the checkpoint, then catch-up of what was stored after it. */

@@ -41,11 +41,11 @@ class GatedActions extends AgentActionRepository {
   }
 }
 
-function ingestService(actions: AgentActionRepository = new AgentActionRepository(client, tables)): IngestService {
+function ingestService(actions: AgentActionRepository = new AgentActionRepository(client, tables), metrics = new IngestMetrics()): IngestService {
   return new IngestService(
     actions,
     new RejectedEventRepository(client, tables),
-    new IngestMetrics(),
+    metrics,
     new DigestWriter(new AuditDigestRepository(client, tables), new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
     pino({ level: 'silent' }),
   );
@@ -62,6 +62,20 @@ function heldFollower() {
   };
   return { runs, hook, release };
 }
+
+/** A follower step that hands each run over at once and settles it only when the test says so. */
+function handingOverFollower() {
+  const runs: string[][] = [];
+  const settle: ((failure?: Error) => void)[] = [];
+  const hook = async (events: AgentAction[], _at: UtcInstant) => {
+    runs.push(events.map((e) => e.event_id));
+    const settled = new Promise<void>((resolve, reject) => settle.push((failure) => (failure ? reject(failure) : resolve())));
+    return { settled };
+  };
+  return { runs, settle, hook };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 50));
 
 const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant: 'acme' }));
 const ids = (events: AgentAction[]) => events.map((e) => e.event_id);
@@ -139,4 +153,101 @@ describe('the steps that follow storage (detection)', () => {
     expect(again).toMatchObject({ inserted: 0, alreadyStored: 3 });
     expect(seen).toEqual([ids(g)]);
   });
+
+  describe('a step that hands the next run over before it is done with its own (detection: alerts and writes after the rules)', () => {
+    it('gets the next run while the earlier one is still settling', async () => {
+      const ingest = ingestService();
+      const follower = handingOverFollower();
+      ingest.addAfterStoreHook('probe', follower.hook);
+      const [a, b] = [batch('ho-a', 2), batch('ho-b', 3)];
+
+      await ingest.store(a, { followers: 'queued' });
+      await tick();
+      await ingest.store(b, { followers: 'queued' });
+      await tick();
+
+      expect(follower.runs).toEqual([ids(a), ids(b)]);
+      follower.settle.forEach((settle) => settle());
+      await ingest.drainFollowers();
+    });
+
+    it('keeps the checkpoint before a run until it has settled, even when a later run settled first', async () => {
+      const ingest = ingestService();
+      const follower = handingOverFollower();
+      ingest.addAfterStoreHook('probe', follower.hook);
+      const first = await ingest.store(batch('ho-c', 2), { followers: 'queued' });
+      await tick();
+      await ingest.store(batch('ho-d', 2), { followers: 'queued' });
+      await tick();
+
+      follower.settle[1]();
+      await tick();
+      expect(ingest.oldestUnfollowed()).toEqual(first.ingestedAt);
+
+      follower.settle[0]();
+      await ingest.drainFollowers();
+      expect(ingest.oldestUnfollowed()).toBeNull();
+    });
+
+    it('makes a store that waits for its followers wait until the run has settled', async () => {
+      const ingest = ingestService();
+      const follower = handingOverFollower();
+      ingest.addAfterStoreHook('probe', follower.hook);
+      let resolved = false;
+      const stored = ingest.store(batch('ho-e', 2)).then((o) => ((resolved = true), o));
+      await tick();
+      expect(follower.runs).toHaveLength(1);
+      expect(resolved).toBe(false);
+
+      follower.settle[0]();
+      expect((await stored).inserted).toBe(2);
+    });
+
+    it('counts a run that settles with a failure as that step failing, and ingestion goes on', async () => {
+      const metrics = new IngestMetrics();
+      const ingest = ingestService(undefined, metrics);
+      const follower = handingOverFollower();
+      ingest.addAfterStoreHook('probe', follower.hook);
+      const stored = ingest.store(batch('ho-f', 2));
+      await tick();
+      follower.settle[0](new Error('the detections could not be written'));
+
+      expect((await stored).inserted).toBe(2);
+      expect(metrics.snapshot().after_store_failures).toEqual({ probe: 1 });
+    });
+
+    it('holds the next run back while eight earlier runs are still settling, so unfinished work stays bounded', async () => {
+      const ingest = ingestService();
+      const follower = handingOverFollower();
+      ingest.addAfterStoreHook('probe', follower.hook);
+      for (let i = 0; i < 9; i++) {
+        await ingest.store(batch(`ho-h${i}`, 1), { followers: 'queued' });
+        await tick();
+      }
+      expect(follower.runs).toHaveLength(8);
+
+      follower.settle[0]();
+      await tick();
+      expect(follower.runs).toHaveLength(9);
+      follower.settle.slice(1).forEach((settle) => settle());
+      await ingest.drainFollowers();
+    });
+
+    it('lets shutdown wait for runs that are still settling', async () => {
+      const ingest = ingestService();
+      const follower = handingOverFollower();
+      ingest.addAfterStoreHook('probe', follower.hook);
+      await ingest.store(batch('ho-g', 2), { followers: 'queued' });
+      await tick();
+      let drained = false;
+      const drain = ingest.drainFollowers().then(() => (drained = true));
+      await tick();
+      expect(drained).toBe(false);
+
+      follower.settle[0]();
+      await drain;
+      expect(drained).toBe(true);
+    });
+  });
+
 });

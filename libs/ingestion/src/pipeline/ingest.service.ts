@@ -22,6 +22,13 @@ const MAX_QUEUED_FOLLOWER_EVENTS = 50_000;
 /** A group commit stops growing here: one insert of at most this many rows (one batch alone may be larger). */
 const MAX_GROUP_EVENTS = 50_000;
 
+/**
+ * Runs of the followers that have handed the next batch over but are not done
+ * with their own (detection's alerts and writes): past this many, the next
+ * run waits for the oldest, so unfinished work cannot pile up.
+ */
+const MAX_SETTLING_RUNS = 8;
+
 interface PreparedEvent {
   event: AgentAction;
   row: AgentActionRow;
@@ -50,9 +57,19 @@ function prepare(event: AgentAction): PreparedEvent {
 
 /**
  * A step that follows storage (detection, for one). It sees each newly stored
- * event once, in the ingest path; its failure is its own: ingestion goes on.
+ * event once, in the ingest path, one run at a time in store order; its
+ * failure is its own: ingestion goes on. By default a run is over when its
+ * promise resolves. A step whose run has a part that need not hold up the
+ * next one (detection: the alerts and writes that follow the rules) resolves
+ * with `{ settled }` once the next run may start, and `settled` once this one
+ * is over; what it left for `settled` must keep its own order.
  */
-export type AfterStoreHook = (events: AgentAction[], ingestedAt: UtcInstant) => Promise<void>;
+export type AfterStoreHook = (events: AgentAction[], ingestedAt: UtcInstant) => Promise<void | AfterStoreHandOver>;
+
+export interface AfterStoreHandOver {
+  /** Settles once the run is over: only then are its events followed. A rejection counts as the step failing. */
+  settled: Promise<void>;
+}
 
 export interface StoreOutcome {
   /** Events newly written to the log. */
@@ -82,6 +99,8 @@ export class IngestService {
   private readonly writing = new Set<{ ingestedAt: UtcInstant }>();
   /** Those whose followers are running now. */
   private following: Unfollowed[] = [];
+  /** Runs that handed the next batch over and are finishing their own, with the batches they hold. */
+  private readonly settling = new Map<Promise<void>, Unfollowed[]>();
   private queuedEvents = 0;
   /** The follower loop, while it runs; it never rejects (runAfterStore does not). */
   private followerLoop: Promise<void> | null = null;
@@ -122,15 +141,18 @@ export class IngestService {
    */
   oldestUnfollowed(): UtcInstant | null {
     let oldest: UtcInstant | null = null;
-    for (const { ingestedAt } of [...this.writing, ...this.following, ...this.queued]) {
+    for (const { ingestedAt } of [...this.writing, ...this.following, ...[...this.settling.values()].flat(), ...this.queued]) {
       if (oldest === null || compareInstants(ingestedAt, oldest) < 0) oldest = ingestedAt;
     }
     return oldest;
   }
 
-  /** Resolves once every queued follower step has run (shutdown). */
+  /** Resolves once every queued follower step has run and settled (shutdown). */
   async drainFollowers(): Promise<void> {
-    while (this.followerLoop) await this.followerLoop;
+    while (this.followerLoop || this.settling.size > 0) {
+      if (this.followerLoop) await this.followerLoop;
+      else await Promise.all(this.settling.keys());
+    }
   }
 
   private async storeInSpan(events: AgentAction[], followers: 'awaited' | 'queued'): Promise<StoreOutcome> {
@@ -184,10 +206,16 @@ export class IngestService {
       // All of them are stored by the latest of their ingest times, which is what a follower may checkpoint once done.
       let ingestedAt = this.following[0].ingestedAt;
       for (const u of this.following) if (compareInstants(u.ingestedAt, ingestedAt) > 0) ingestedAt = u.ingestedAt;
-      await this.runAfterStore(events, ingestedAt);
-      const done = this.following;
+      const { settled } = await this.runAfterStore(events, ingestedAt);
+      const run = this.following;
       this.following = [];
-      for (const u of done) u.followed();
+      // The next run may start now; these events count as followed once this one has settled.
+      const done = settled.then(() => {
+        this.settling.delete(done);
+        for (const u of run) u.followed();
+      });
+      this.settling.set(done, run);
+      if (this.settling.size >= MAX_SETTLING_RUNS) await Promise.race(this.settling.keys());
     }
     this.followerLoop = null;
   }
@@ -243,16 +271,23 @@ export class IngestService {
     return group.map((batch, i) => ({ stored: stored[i], alreadyStored: batch.length - fresh[i].length, ingestedAt: now, followed }));
   }
 
-  private async runAfterStore(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+  /** Runs each step in turn until it hands over; `settled` (never rejecting) once all of them are over. */
+  private async runAfterStore(events: AgentAction[], ingestedAt: UtcInstant): Promise<AfterStoreHandOver> {
+    const settling: Promise<void>[] = [];
+    const failed = (name: string) => (error: unknown) => {
+      // The events are stored; a failing follower must not fail (and so redeliver) the batch.
+      this.metrics.recordAfterStoreFailure(name);
+      this.logger.error({ step: name, events: events.length, err: error }, 'after-store step failed');
+    };
     for (const { name, hook } of this.afterStoreHooks) {
       try {
-        await inSpan(`after-store.${name}`, { 'warden.events': events.length }, () => hook(events, ingestedAt));
+        const handOver = await inSpan(`after-store.${name}`, { 'warden.events': events.length }, () => hook(events, ingestedAt));
+        if (handOver) settling.push(handOver.settled.catch(failed(name)));
       } catch (error) {
-        // The events are stored; a failing follower must not fail (and so redeliver) the batch.
-        this.metrics.recordAfterStoreFailure(name);
-        this.logger.error({ step: name, events: events.length, err: error }, 'after-store step failed');
+        failed(name)(error);
       }
     }
+    return { settled: Promise.all(settling).then(() => undefined) };
   }
 
   /** The HTTP path: validate against the caller's tenant, store the valid, keep the invalid in rejected_events. */

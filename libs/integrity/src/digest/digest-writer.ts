@@ -68,8 +68,9 @@ export class DigestWriter {
   async append(tenant: string, events: readonly DigestInput[], ingestedAt: UtcInstant): Promise<AuditDigestRow | null> {
     if (events.length === 0) return null;
     const digested = digestEvents(tenant, events);
-    await this.registerKeyOnce();
+    // Into the tenant's queue before anything is awaited: appends are chained in call order.
     return this.perTenant.run(tenant, async () => {
+      await this.registerKeyOnce();
       const head = this.heads.get(tenant) ?? (await this.digests.head(tenant)) ?? { seq: 0, digest: GENESIS_DIGEST };
       const seq = head.seq + 1;
       const ingested_at = toClickHouseDateTime64(ingestedAt);
