@@ -6,6 +6,8 @@ import { asMessages, produce, uniqueName } from '../support/kafka-fixtures.js';
 import { eventually } from '../support/warden-process.js';
 import { ADMIN_AUTH, http, type RunningWarden, startWarden } from '../support/warden-server.js';
 import { createTopic, ensureKafkaBroker } from '@warden/testing';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
 
 const data = tempDir();
 const extraRules = join(data.path, 'extra-rules');
@@ -92,6 +94,25 @@ describe('detection inside the ingest path', () => {
     await http(warden.url).postEvents(deletes.slice(15));
     const burst = await detections(`rule=mass-deletion-burst&principal=${principal}`);
     expect(burst.map((d) => [d.count, d.trigger_event_id])).toEqual([[20, deletes[19].event_id]]);
+  });
+
+  it('keeps a detection whose write failed: it is written again once storage is back', async () => {
+    const client = warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
+    const table = warden.app.get<TableNames>(TABLE_NAMES).table('detections');
+    const principal = uniqueName('unstored-agent');
+    const deletion = unconfirmedDelete(principal, 0, Date.UTC(2026, 10, 24, 12));
+    // The detections table is gone for a while: every write to it fails, retries included.
+    await client.command({ query: `DETACH TABLE ${table}` });
+    try {
+      expect((await http(warden.url).postEvents([deletion])).json.accepted).toBe(1);
+      const metrics = (await http(warden.url).get('/v1/ingest/metrics')).json;
+      expect(metrics.after_store_failures.detection).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.command({ query: `ATTACH TABLE ${table}` });
+    }
+
+    const found = await eventually(() => detections(`principal=${principal}`), (d) => d.length >= 1, { what: 'the detection written after storage came back' });
+    expect(found.map((d) => [d.rule_id, d.trigger_event_id])).toEqual([['destructive-action-without-confirmation', deletion.event_id]]);
   });
 
   it('lists loaded rules, reports a broken rule file by file, rule id and path, and reloads without a restart', async () => {

@@ -25,6 +25,15 @@ export interface RetryOptions<T> {
   task: () => Promise<T>;
 }
 
+/**
+ * JavaScript faults (a TypeError, RangeError, SyntaxError or ReferenceError)
+ * are bugs: retrying them repeats the same fault. Anything else is taken for
+ * I/O that may come back.
+ */
+export function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof ReferenceError;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function retry<T>(options: RetryOptions<T>): Promise<T> {

@@ -57,6 +57,11 @@ export class DetectionListeners {
     await this.notify('stored', detections, context);
   }
 
+  /** Calls the `stored` listeners of detections whose write landed late (a retry after `publish` failed). */
+  storedLate(detections: Detection[], context: DetectionContext): Promise<void> {
+    return this.notify('stored', detections, context);
+  }
+
   /** Side by side: an alert does not wait for a containment's connectors. */
   private async notify(on: ListenerTiming, detections: Detection[], context: DetectionContext): Promise<void> {
     await Promise.all(

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type UtcInstant, fromClickHouseDateTime64, instantFromDate, toClickHouseDateTime64 } from '@warden/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type UtcInstant, fromClickHouseDateTime64, instantFromDate, isProgrammingError, toClickHouseDateTime64 } from '@warden/common';
 import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import type { AgentAction } from '@warden/contracts';
 import { type AfterStoreHandOver, IngestService } from '@warden/ingestion';
@@ -17,7 +17,8 @@ import { type RuleLoadError, loadRules } from '../rules/rule-loader.js';
 import type { Rule } from '../rules/rule.schema.js';
 import { ACTION_HISTORY_PORT } from '../history/action-history.port.js';
 import { DETECTION_REPOSITORY } from './detection.di-tokens.js';
-import { DetectionListeners, type DetectionListener, type ListenerTiming } from './detection-listeners.js';
+import { type DetectionContext, DetectionListeners, type DetectionListener, type ListenerTiming } from './detection-listeners.js';
+import { DetectionWriter } from './detection-writer.js';
 
 export interface RulesStatus {
   directories: string[];
@@ -52,8 +53,19 @@ export function shippedRulesDir(): string {
  * no detections), then events stored after it are evaluated (catch-up), so
  * a crash between storing and evaluating loses no detection.
  */
+/** Attempts of a batch's detections' write before it is left to the checkpoint timer (about 3 s of backoff at the default policy). */
+const DETECTION_WRITE_ATTEMPTS = 5;
+
+/** A batch whose detections' write failed: its alerts are out; the detections are written again on the checkpoint timer. */
+interface UnstoredBatch {
+  detections: Detection[];
+  context: DetectionContext;
+  /** Lets the checkpoint move past the batch. */
+  finish: () => void;
+}
+
 @Injectable()
-export class DetectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DetectionService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private engine!: DetectionEngine;
   private status!: RulesStatus;
   private readonly listeners = new DetectionListeners((name, error) => {
@@ -66,7 +78,13 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   private savedCheckpoint: string | null = null;
   private checkpointTimer?: NodeJS.Timeout;
   private readonly evaluationErrors = new Map<string, RuleError>();
-  private readonly counters = { evaluated: 0, detections: 0, listener_failures: 0 };
+  private readonly counters = { evaluated: 0, detections: 0, listener_failures: 0, write_retries: 0 };
+  /** By batch: detections raised and announced whose write has not landed yet. The checkpoint stays before them. */
+  private readonly unstored = new Map<number, UnstoredBatch>();
+  private stopping = false;
+  /** The checkpoint timer's retry of unstored batches, while it runs (a slow write must not start a second one). */
+  private writingUnstored: Promise<void> | null = null;
+  private readonly writer: DetectionWriter;
   private readonly otel: { latency: Histogram; detections: Counter; ruleErrors: Counter; evaluated: Counter } = (() => {
     const meter = metrics.getMeter('warden');
     return {
@@ -84,7 +102,18 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(DETECTION_REPOSITORY) private readonly detections: DetectionRepository,
     @Inject(ACTION_HISTORY_PORT) private readonly history: ActionHistoryPort,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.writer = new DetectionWriter(detections, {
+      policy: config.retry,
+      maxAttempts: DETECTION_WRITE_ATTEMPTS,
+      shouldContinue: () => !this.stopping,
+      onRetry: (error, attempt, delayMs) => {
+        this.counters.write_retries++;
+        // The engine's message may quote the statement: its start says what failed.
+        this.logger.warn({ attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } }, 'writing detections failed; retrying');
+      },
+    });
+  }
 
   /** Alerting and automatic containment subscribe here. Returns a function that unsubscribes. */
   addListener(name: string, listener: DetectionListener, options: { on?: ListenerTiming } = {}): () => void {
@@ -100,6 +129,11 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     this.checkpointTimer.unref();
   }
 
+  /** Retries stop: a batch whose detections are not written keeps the checkpoint before it, so it is evaluated again after the restart. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.checkpointTimer);
     await this.persistCheckpoint();
@@ -110,7 +144,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   metrics(): Record<string, number> {
-    return { ...this.counters, rules_loaded: this.engine.ruleIds.length };
+    return { ...this.counters, unstored_batches: this.unstored.size, rules_loaded: this.engine.ruleIds.length };
   }
 
   /** Re-reads the rule directories; rules whose definition did not change keep their window state. */
@@ -168,7 +202,14 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
       finish();
       throw error;
     }
-    return { settled: this.announce(raised, events, ingestedAt).finally(finish) };
+    const settled = this.announce(raised, events, ingestedAt).then(finish, (error: unknown) => {
+      // Alerts went out for these detections: they are written again later rather than lost,
+      // unless this is a bug, which a second try would only repeat.
+      if (raised.length > 0 && !isProgrammingError(error)) this.unstored.set(id, { detections: raised, context: { ingestedAt, events }, finish });
+      else finish();
+      throw error;
+    });
+    return { settled };
   }
 
   /** Rules, then listeners and the detections' write, one after the other (the catch-up after a restart). */
@@ -198,7 +239,7 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
   private async announce(detections: Detection[], events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
     if (detections.length > 0) {
       await inSpan('detection.publish', { 'warden.detections': detections.length }, () =>
-        this.listeners.publish(detections, { ingestedAt, events }, () => this.detections.insert(detections, instantFromDate(new Date()))),
+        this.listeners.publish(detections, { ingestedAt, events }, () => this.writer.write(detections, instantFromDate(new Date()))),
       );
       this.counters.detections += detections.length;
       for (const d of detections) this.otel.detections.add(1, { rule: d.rule_id, severity: d.severity });
@@ -243,8 +284,29 @@ export class DetectionService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
+  /** One more try for each batch whose detections' write failed, oldest first; those that land let the checkpoint move on. */
+  private async writeUnstored(): Promise<void> {
+    for (const [id, batch] of this.unstored) {
+      if (this.stopping) return;
+      try {
+        await this.detections.insert(batch.detections, instantFromDate(new Date()));
+      } catch (error) {
+        this.logger.warn({ batches: this.unstored.size, err: { message: (error as Error).message.slice(0, 300) } }, 'detections still not written; the checkpoint stays before them');
+        return;
+      }
+      this.unstored.delete(id);
+      this.counters.detections += batch.detections.length;
+      batch.finish();
+      await this.listeners.storedLate(batch.detections, batch.context);
+    }
+  }
+
   /** Everything stored up to here has been evaluated: the oldest batch still in flight bounds it. */
   private async persistCheckpoint(): Promise<void> {
+    if (this.unstored.size > 0 && !this.writingUnstored) {
+      this.writingUnstored = this.writeUnstored().finally(() => (this.writingUnstored = null));
+      await this.writingUnstored;
+    }
     const unfollowed = this.ingest.oldestUnfollowed();
     // Batches in evaluation here, and batches stored but not yet handed over by ingest, bound what is done.
     const pending = [...this.inFlight.values(), ...(unfollowed ? [toClickHouseDateTime64(unfollowed)] : [])].sort()[0];

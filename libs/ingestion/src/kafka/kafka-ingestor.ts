@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DomainError, retry } from '@warden/common';
+import { DomainError, isProgrammingError, retry } from '@warden/common';
 import { WARDEN_CONFIG, type KafkaIngestConfig, type WardenConfig } from '@warden/config';
 import { LOGGER, type Logger, Readiness, SpanKind, contextFromHeaders, inSpan } from '@warden/telemetry';
 import { trace } from '@opentelemetry/api';
@@ -23,12 +23,7 @@ export class DeadLetterWriteError extends DomainError {
 
 /** JavaScript faults are bugs: retrying them would loop forever on the same bytes. Everything else is I/O. */
 export function isRetriableIngestError(error: unknown): boolean {
-  return !(
-    error instanceof TypeError ||
-    error instanceof RangeError ||
-    error instanceof SyntaxError ||
-    error instanceof ReferenceError
-  );
+  return !isProgrammingError(error);
 }
 
 /**
