@@ -7,6 +7,7 @@ import { type Admin, type Consumer, type EachBatchPayload, Kafka, Partitioners, 
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { IngestService } from '../pipeline/ingest.service.js';
 import type { DeadLetter } from './dead-letter.js';
+import { OffsetCommitter } from './offset-committer.js';
 import { OrderedAcknowledger } from './ordered-acknowledger.js';
 import { TriagePool } from './triage-pool.js';
 
@@ -51,6 +52,10 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   private readonly triage: TriagePool;
   /** Chunks stored side by side, committed per partition in offset order. */
   private readonly acks: OrderedAcknowledger;
+  /** The offsets of all partitions that moved, in one request per round trip. */
+  private readonly committer = new OffsetCommitter((offsets) =>
+    this.consumer ? this.consumer.commitOffsets(offsets.map((o) => ({ topic: this.config.topic, ...o }))) : Promise.resolve(),
+  );
   /** Per partition, how many of its chunks are retrying a failed store (it is paused meanwhile). */
   private readonly retrying = new Map<number, number>();
   private stopping = false;
@@ -267,8 +272,9 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
   /** Stored (and dead-lettered) durably, with every chunk before it: only now may the group's offset move past these messages. */
   private async commit(partition: number, nextOffset: string): Promise<void> {
     try {
-      await this.consumer?.commitOffsets([{ topic: this.config.topic, partition, offset: nextOffset }]);
-      this.committedHere.set(partition, BigInt(nextOffset));
+      await this.committer.commit(partition, nextOffset);
+      const committed = BigInt(nextOffset);
+      if (committed > (this.committedHere.get(partition) ?? -1n)) this.committedHere.set(partition, committed);
     } catch (error) {
       // Offsets are cumulative: the partition's next commit covers this one; at worst the chunk is redelivered and found stored.
       this.logger.warn({ partition, offset: nextOffset, err: { message: (error as Error).message } }, 'committing an offset failed');
