@@ -43,16 +43,6 @@ export function shippedRulesDir(): string {
   }
 }
 
-/**
- * Detection inside the ingest path: each batch of newly stored events is
- * evaluated right after it is stored; detections are stored (idempotent by
- * detection_id) and handed to listeners (alerting, automatic containment).
- *
- * Window state survives a restart by being rebuilt from storage: at start,
- * events stored up to the checkpoint are replayed into the windows (warm-up,
- * no detections), then events stored after it are evaluated (catch-up), so
- * a crash between storing and evaluating loses no detection.
- */
 /** Attempts of a batch's detections' write before it is left to the checkpoint timer (about 3 s of backoff at the default policy). */
 const DETECTION_WRITE_ATTEMPTS = 5;
 
@@ -64,6 +54,16 @@ interface UnstoredBatch {
   finish: () => void;
 }
 
+/**
+ * Detection inside the ingest path: each batch of newly stored events is
+ * evaluated right after it is stored; detections are stored (idempotent by
+ * detection_id) and handed to listeners (alerting, automatic containment).
+ *
+ * Window state survives a restart by being rebuilt from storage: at start,
+ * events stored up to the checkpoint are replayed into the windows (warm-up,
+ * no detections), then events stored after it are evaluated (catch-up), so
+ * a crash between storing and evaluating loses no detection.
+ */
 @Injectable()
 export class DetectionService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private engine!: DetectionEngine;
