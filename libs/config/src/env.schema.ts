@@ -69,6 +69,7 @@ export const envSchema = z.object({
   WARDEN_KAFKA_TRIAGE_WORKERS: positiveInt(0, 16).default(1),
   WARDEN_INGEST_RETRY_INITIAL_MS: positiveInt(1, 60_000).default(200),
   WARDEN_INGEST_RETRY_MAX_MS: positiveInt(1, 600_000).default(10_000),
+  WARDEN_INGEST_MIN_WRITE_INTERVAL_MS: positiveInt(0, 10_000).default(200),
   WARDEN_SHUTDOWN_TIMEOUT_MS: positiveInt(100, 600_000).default(15_000),
   /** Accepted as an admin key of the `default` tenant (first start, automation). At least 24 characters. */
   WARDEN_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'expected at least 24 characters').optional(),

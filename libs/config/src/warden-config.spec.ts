@@ -18,6 +18,7 @@ describe('configuration from WARDEN_* variables', () => {
     expect(config.clickhouse).toMatchObject({ kind: 'embedded', database: 'warden', connections: 4 });
     expect(config.dataDir).toBe(`${process.cwd()}/data`);
     expect(config.retentionDays).toBe(0);
+    expect(config.ingest).toEqual({ minWriteIntervalMs: 200 });
   });
 
   it('uses a ClickHouse server when WARDEN_CLICKHOUSE_URL is set', () => {
@@ -33,6 +34,7 @@ describe('configuration from WARDEN_* variables', () => {
     ['WARDEN_LOG_LEVEL', 'loud', /expected one of/],
     ['WARDEN_CLICKHOUSE_DATABASE', 'x; DROP', /identifier/],
     ['WARDEN_CLICKHOUSE_EMBEDDED_CONNECTIONS', '0', /at least 1/],
+    ['WARDEN_INGEST_MIN_WRITE_INTERVAL_MS', '60000', /at most 10000/],
   ])('stops start-up naming %s when it is %j', (variable, value, message) => {
     const problems = problemsOf({ [variable]: value });
     expect(problems).toHaveLength(1);

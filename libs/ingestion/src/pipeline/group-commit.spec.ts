@@ -84,4 +84,79 @@ describe('group commit', () => {
     writes[1].finish();
     await expect(second).resolves.toBe('t1:2');
   });
+
+  describe('paced (the embedded engine pays per insert, whatever its size)', () => {
+    /** A clock the test moves; a sleep that records what was asked and waits for the test to wake it. */
+    function manualTime() {
+      let now = 0;
+      const sleeps: { ms: number; wake: () => void }[] = [];
+      return {
+        now: () => now,
+        advance: (ms: number) => void (now += ms),
+        sleeps,
+        sleep: (ms: number) => new Promise<void>((resolve) => sleeps.push({ ms, wake: resolve })),
+      };
+    }
+
+    it('starts the next write no sooner than the interval after the previous one started, with all that arrived meanwhile', async () => {
+      const { writes, write } = controlledWriter();
+      const time = manualTime();
+      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      void commit.submit('t1', [1]);
+      await settle();
+      time.advance(50);
+      void commit.submit('t1', [2]);
+      writes[0].finish();
+      await settle();
+      // The first write took 50 ms: the second waits the other 150.
+      expect(time.sleeps.map((s) => s.ms)).toEqual([150]);
+      void commit.submit('t1', [3]);
+      time.advance(150);
+      time.sleeps[0].wake();
+      await settle();
+      expect(writes.map((w) => w.group)).toEqual([[[1]], [[2], [3]]]);
+    });
+
+    it('writes at once when the previous write started longer ago than the interval', async () => {
+      const { writes, write } = controlledWriter();
+      const time = manualTime();
+      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      void commit.submit('t1', [1]);
+      await settle();
+      writes[0].finish();
+      await settle();
+      time.advance(250);
+      void commit.submit('t1', [2]);
+      await settle();
+      expect(time.sleeps).toEqual([]);
+      expect(writes.map((w) => w.group)).toEqual([[[1]], [[2]]]);
+    });
+
+    it('holds a submission that comes soon after a write even when nothing else was waiting', async () => {
+      const { writes, write } = controlledWriter();
+      const time = manualTime();
+      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      void commit.submit('t1', [1]);
+      await settle();
+      time.advance(20);
+      writes[0].finish();
+      await settle();
+      time.advance(30);
+      void commit.submit('t1', [2]);
+      await settle();
+      expect(time.sleeps.map((s) => s.ms)).toEqual([150]);
+      expect(writes).toHaveLength(1);
+    });
+
+    it('paces each key on its own', async () => {
+      const { writes, write } = controlledWriter();
+      const time = manualTime();
+      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      void commit.submit('t1', [1]);
+      void commit.submit('t2', [9]);
+      await settle();
+      expect(writes.map((w) => w.key)).toEqual(['t1', 't2']);
+      expect(time.sleeps).toEqual([]);
+    });
+  });
 });

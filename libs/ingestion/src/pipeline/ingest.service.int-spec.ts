@@ -48,6 +48,8 @@ function ingestService(actions: AgentActionRepository = new AgentActionRepositor
     metrics,
     new DigestWriter(new AuditDigestRepository(client, tables), new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
     pino({ level: 'silent' }),
+    // Unpaced: these specs are about order and checkpoints, not the engine's CPU.
+    { ingest: { minWriteIntervalMs: 0 } },
   );
 }
 

@@ -4,6 +4,7 @@ import type { AgentAction } from '@warden/contracts';
 import { type DigestInput, DigestWriter, digestInputFromRow } from '@warden/integrity';
 import { AGENT_ACTION_COLUMNS, type AgentActionRow, AgentActionRepository, RejectedEventRepository, storedEventKey, toAgentActionRow } from '@warden/storage';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
+import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import type { DecodedEvent } from '../decoding/event-batch.decoder.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import type { IngestResult } from './ingest-result.js';
@@ -91,7 +92,7 @@ export interface StoreOutcome {
 export class IngestService {
   // Check-then-insert must not interleave for one tenant, or two batches
   // carrying the same event_id could both see it as new: one writer per tenant.
-  private readonly commits = new GroupCommit<PreparedEvent, TenantWrite>((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS);
+  private readonly commits: GroupCommit<PreparedEvent, TenantWrite>;
   private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
   /** Stored batches, in store order, whose followers have not started. */
   private queued: Unfollowed[] = [];
@@ -111,7 +112,10 @@ export class IngestService {
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
     @Inject(DigestWriter) private readonly digests: DigestWriter,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(WARDEN_CONFIG) config: Pick<WardenConfig, 'ingest'>,
+  ) {
+    this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs });
+  }
 
   /** Registers a step to run on every batch of newly stored events (detection registers itself here). */
   addAfterStoreHook(name: string, hook: AfterStoreHook): void {
