@@ -20,6 +20,8 @@
  *   the batch's ingest time; received_at: when the dispatcher accepted the
  *   detection), which splits the path into Kafka+consume, store+detect, and
  *   outbox+HTTP.
+ * - WARDEN_INGEST_MIN_WRITE_INTERVAL_MS, when set, is handed to Warden (its
+ *   write pacing; 0 writes as soon as the previous write ends).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,6 +123,8 @@ async function main(): Promise<ScenarioResult> {
     WARDEN_LOG_LEVEL: 'error',
     // Nothing here should contain anyone; the trigger rule is not auto_contain anyway.
     WARDEN_AUTO_CONTAIN: 'off',
+    // Warden's write pacing, to compare against the default (startWarden reads no environment of its own).
+    ...(process.env.WARDEN_INGEST_MIN_WRITE_INTERVAL_MS ? { WARDEN_INGEST_MIN_WRITE_INTERVAL_MS: process.env.WARDEN_INGEST_MIN_WRITE_INTERVAL_MS } : {}),
   });
   try {
     await waitReady(warden.url);
