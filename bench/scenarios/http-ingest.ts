@@ -176,7 +176,13 @@ async function settle(url: string): Promise<{ counts: Counts; seconds: number }>
 
 async function main(): Promise<ScenarioResult> {
   const data = tempDir('warden-bench-http-');
-  const warden = await startWarden({ WARDEN_DATA_DIR: data.path, WARDEN_LOG_LEVEL: 'error', WARDEN_RATE_LIMIT_PER_MINUTE: '1000000' });
+  const warden = await startWarden({
+    WARDEN_DATA_DIR: data.path,
+    WARDEN_LOG_LEVEL: 'error',
+    WARDEN_RATE_LIMIT_PER_MINUTE: '1000000',
+    // Warden's write pacing, to compare against the default (startWarden reads no environment of its own).
+    ...(process.env.WARDEN_INGEST_MIN_WRITE_INTERVAL_MS ? { WARDEN_INGEST_MIN_WRITE_INTERVAL_MS: process.env.WARDEN_INGEST_MIN_WRITE_INTERVAL_MS } : {}),
+  });
   const rss = { baseline: process.memoryUsage().rss, peak: 0, phasePeak: 0 };
   const sampler = setInterval(() => {
     const now = process.memoryUsage().rss;
