@@ -54,10 +54,9 @@ export class GroupCommit<T, R> {
   private async drain(key: string): Promise<void> {
     this.writing.add(key);
     try {
-      // What is submitted during the wait joins the write.
-      const wait = (this.lastStarted.get(key) ?? Number.NEGATIVE_INFINITY) + this.pacing.minIntervalMs - this.now();
-      if (wait > 0) await this.sleep(wait);
-      for (let group = this.take(key); group.length > 0; ) {
+      // What is submitted during a wait joins the write after it.
+      await this.pace(key);
+      for (let group = this.take(key); group.length > 0; group = this.take(key)) {
         this.lastStarted.set(key, this.now());
         try {
           const results = await this.write(key, group.map((s) => s.items));
@@ -65,17 +64,18 @@ export class GroupCommit<T, R> {
         } catch (error) {
           for (const s of group) s.reject(error);
         }
-        if (!this.queues.get(key)?.length) {
-          this.queues.delete(key);
-          break;
-        }
-        const next = (this.lastStarted.get(key) ?? 0) + this.pacing.minIntervalMs - this.now();
-        if (next > 0) await this.sleep(next);
-        group = this.take(key);
+        // Idle, the drain ends here; a later submission starts the next one, paced the same way.
+        if (this.queues.get(key)?.length) await this.pace(key);
       }
     } finally {
       this.writing.delete(key);
     }
+  }
+
+  /** Waits until the key's next write may start: `minIntervalMs` after its previous one started. */
+  private async pace(key: string): Promise<void> {
+    const wait = (this.lastStarted.get(key) ?? Number.NEGATIVE_INFINITY) + this.pacing.minIntervalMs - this.now();
+    if (wait > 0) await this.sleep(wait);
   }
 
   private take(key: string): Submission<T, R>[] {
