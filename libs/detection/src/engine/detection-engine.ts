@@ -168,6 +168,24 @@ export class DetectionEngine {
   }
 
   /**
+   * Events about to be stored, handed over before `evaluate` sees them: rules
+   * that read the stored history (first-seen) start those reads now, so they
+   * overlap the insert instead of following it. Changes no window state, and
+   * what `evaluate` finds stays the same. Not serialised: it only reads.
+   */
+  prefetch(events: readonly AgentAction[]): void {
+    const timed: TimedEvent[] = [];
+    for (const event of events) {
+      try {
+        timed.push({ event, atMs: eventTimeMs(event.occurred_at) });
+      } catch {
+        // evaluate reports the bad time; there is nothing to read ahead for it.
+      }
+    }
+    for (const { evaluator } of this.active) evaluator.prefetch?.(timed);
+  }
+
+  /**
    * Rebuilds window state from events processed before a restart (see the
    * class comment for how much to replay). Finds nothing. `ruleIds` limits
    * the replay to some rules, e.g. those a reload reset.

@@ -41,6 +41,12 @@ export interface RuleEvaluator {
   observe(e: TimedEvent): void;
   /** Live: take in an event and report what it completes. May throw; the engine records it. */
   evaluate(e: TimedEvent): Finding[] | Promise<Finding[]>;
+  /**
+   * Optional: events about to be stored, before `evaluate` sees them. A rule
+   * that reads storage may start those reads now so they overlap the insert;
+   * it must not change what `evaluate` will find, and must not throw.
+   */
+  prefetch?(events: readonly TimedEvent[]): void;
   /** Forget state that can no longer matter once event time has reached `watermarkMs`. */
   sweep(watermarkMs: number): void;
   /** Entries held, for memory accounting and tests. */

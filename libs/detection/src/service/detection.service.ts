@@ -124,6 +124,8 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     const { rules } = await this.loadRuleSet();
     this.engine = new DetectionEngine(rules, { history: this.history });
     await this.recover();
+    // First-seen's history reads start while the batch is inserted, so they do not follow the insert.
+    this.ingest.addBeforeInsertHook('detection', (events) => this.engine.prefetch(events));
     this.ingest.addAfterStoreHook('detection', (events, ingestedAt) => this.onStored(events, ingestedAt));
     this.checkpointTimer = setInterval(() => void this.persistCheckpoint(), 2000);
     this.checkpointTimer.unref();

@@ -41,12 +41,33 @@ class GatedActions extends AgentActionRepository {
   }
 }
 
-function ingestService(actions: AgentActionRepository = new AgentActionRepository(client, tables), metrics = new IngestMetrics()): IngestService {
+/** The real digest repository, whose next insert waits for the test to open the gate. */
+class GatedDigests extends AuditDigestRepository {
+  private gate = Promise.resolve();
+  open!: () => void;
+  readonly inserted: number[] = [];
+
+  hold(): void {
+    this.gate = new Promise((r) => (this.open = r));
+  }
+
+  override async insert(...args: Parameters<AuditDigestRepository['insert']>): Promise<void> {
+    await this.gate;
+    await super.insert(...args);
+    this.inserted.push(args[0].seq);
+  }
+}
+
+function ingestService(
+  actions: AgentActionRepository = new AgentActionRepository(client, tables),
+  metrics = new IngestMetrics(),
+  digests: AuditDigestRepository = new AuditDigestRepository(client, tables),
+): IngestService {
   return new IngestService(
     actions,
     new RejectedEventRepository(client, tables),
     metrics,
-    new DigestWriter(new AuditDigestRepository(client, tables), new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
+    new DigestWriter(digests, new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
     pino({ level: 'silent' }),
     // Unpaced: these specs are about order and checkpoints, not the engine's CPU.
     { ingest: { minWriteIntervalMs: 0 } },
@@ -81,6 +102,39 @@ const tick = () => new Promise((r) => setTimeout(r, 50));
 
 const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant: 'acme' }));
 const ids = (events: AgentAction[]) => events.map((e) => e.event_id);
+
+describe('the integrity chain', () => {
+  it('does not hold up the next write, yet a store resolves only once its own digest is stored, and the chain keeps write order', async () => {
+    const digests = new GatedDigests(client, tables);
+    const actions = new AgentActionRepository(client, tables);
+    const ingest = ingestService(actions, undefined, digests);
+    const tenant = `chain-${Date.now()}`;
+    const events = (tag: string) => Array.from({ length: 2 }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant }));
+    const [first, second] = [events('ch-a'), events('ch-b')];
+    await ingest.store(events('ch-0'));
+    const startSeq = digests.inserted.at(-1) ?? 0;
+    digests.hold();
+
+    const found = (batch: AgentAction[]) =>
+      actions.findStored(tenant, ids(batch), { from: '1970-01-01 00:00:00.000000', to: '2100-01-01 00:00:00.000000' }).then((f) => f.size);
+    let firstResolved = false;
+    const firstStored = ingest.store(first).then((o) => ((firstResolved = true), o));
+    await expect.poll(() => found(first)).toBe(2);
+    // The first write is over (its rows are in) while its digest is held: the second write goes in regardless.
+    const secondStored = ingest.store(second);
+    await expect.poll(() => found(second)).toBe(2);
+    expect(firstResolved).toBe(false);
+    expect(digests.inserted).toEqual([startSeq]);
+
+    digests.open();
+    expect(await firstStored).toMatchObject({ inserted: 2 });
+    expect(await secondStored).toMatchObject({ inserted: 2 });
+    expect(digests.inserted.slice(-2)).toEqual([startSeq + 1, startSeq + 2]);
+    const chain = await digests.window(tenant, startSeq, startSeq + 2);
+    expect(chain.map((d) => d.event_ids)).toEqual([ids(first), ids(second)]);
+    expect(chain[1].prev_digest).toBe(chain[0].digest);
+  });
+});
 
 describe('the steps that follow storage (detection)', () => {
   it('see every stored event once, in store order; stores queued while they run are handed over together', async () => {
@@ -143,6 +197,27 @@ describe('the steps that follow storage (detection)', () => {
 
     follower.release();
     expect((await stored).inserted).toBe(2);
+  });
+
+  it('tell before-insert steps of the new events of a write while its insert is still under way', async () => {
+    const actions = new GatedActions(client, tables);
+    const ingest = ingestService(actions);
+    const told: string[][] = [];
+    ingest.addBeforeInsertHook('probe', (events) => void told.push(ids(events)));
+    ingest.addBeforeInsertHook('broken', () => {
+      throw new Error('a step that throws does not stop the write');
+    });
+    const [old, fresh] = [batch('bi-old', 1), batch('bi-new', 2)];
+    await ingest.store(old);
+    told.length = 0;
+
+    actions.hold();
+    const stored = ingest.store([...old, ...fresh]);
+    await actions.insertStarted;
+    expect(told).toEqual([ids(fresh)]);
+
+    actions.open();
+    expect(await stored).toMatchObject({ inserted: 2, alreadyStored: 1 });
   });
 
   it('hands nothing to followers for events the log already had', async () => {

@@ -47,6 +47,8 @@ interface TenantWrite {
   stored: AgentAction[];
   alreadyStored: number;
   ingestedAt: UtcInstant;
+  /** Resolves once the write's digest is chained and stored; until then the write is not acknowledged. */
+  digested: Promise<void>;
   /** Resolves once the steps that follow storage ran for the write's events. */
   followed: Promise<void>;
 }
@@ -66,6 +68,15 @@ function prepare(event: AgentAction): PreparedEvent {
  * is over; what it left for `settled` must keep its own order.
  */
 export type AfterStoreHook = (events: AgentAction[], ingestedAt: UtcInstant) => Promise<void | AfterStoreHandOver>;
+
+/**
+ * Told of a write's new events (after the dedupe check) just before they are
+ * inserted, to start reads that the steps after storage will need, so they
+ * overlap the insert (detection: first-seen's history). It must not change
+ * what those steps will find, should return at once, and must not throw: a
+ * throw is logged and ignored. The insert may still fail.
+ */
+export type BeforeInsertHook = (events: AgentAction[]) => void;
 
 export interface AfterStoreHandOver {
   /** Settles once the run is over: only then are its events followed. A rejection counts as the step failing. */
@@ -94,6 +105,7 @@ export class IngestService {
   // carrying the same event_id could both see it as new: one writer per tenant.
   private readonly commits: GroupCommit<PreparedEvent, TenantWrite>;
   private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
+  private readonly beforeInsertHooks: { name: string; hook: BeforeInsertHook }[] = [];
   /** Stored batches, in store order, whose followers have not started. */
   private queued: Unfollowed[] = [];
   /** Writes under way: their ingest time is stamped, their events not yet queued for followers. */
@@ -120,6 +132,11 @@ export class IngestService {
   /** Registers a step to run on every batch of newly stored events (detection registers itself here). */
   addAfterStoreHook(name: string, hook: AfterStoreHook): void {
     this.afterStoreHooks.push({ name, hook });
+  }
+
+  /** Registers a step told of each write's new events before their insert (detection's early history reads). */
+  addBeforeInsertHook(name: string, hook: BeforeInsertHook): void {
+    this.beforeInsertHooks.push({ name, hook });
   }
 
   /**
@@ -174,6 +191,8 @@ export class IngestService {
         this.commits.submit(tenant, tenantEvents.map(prepare)),
       ),
     );
+    // Durable means chained too: nothing is acknowledged before its digest is stored.
+    await Promise.all(written.map((w) => w.digested));
     for (const [i, w] of written.entries()) {
       outcome.inserted += w.stored.length;
       outcome.alreadyStored += w.alreadyStored;
@@ -228,7 +247,10 @@ export class IngestService {
    * One write of a tenant's group: dedupe against the log (and within the
    * group), stamp the ingest time, insert, chain the digest. Runs for one
    * tenant at a time (GroupCommit), so check-then-insert never interleaves
-   * and the chain gets batches in the order they were written.
+   * and the chain gets batches in the order they were written. The write is
+   * over once its rows are in: the tenant's next write (its dedupe check
+   * needs only these rows) does not wait for the digest, which the chain
+   * stores in call order while the next write goes on.
    */
   private async writeGroup(tenant: string, group: readonly PreparedEvent[][]): Promise<TenantWrite[]> {
     const started = performance.now();
@@ -262,6 +284,7 @@ export class IngestService {
     this.writing.add(writing);
     let followed: Promise<void>;
     const stored = fresh.map((batch) => batch.map((p) => p.event));
+    if (rows.length > 0) this.beforeInsert(stored.flat());
     try {
       await this.actions.insert(rows.map((p) => p.row));
       // Stored: detection may start now, while the digest is chained. The write as a whole
@@ -270,9 +293,23 @@ export class IngestService {
     } finally {
       this.writing.delete(writing);
     }
-    await this.digests.append(tenant, rows.map((p) => p.digest), now);
-    this.metrics.recordInsert(rows.length, performance.now() - started);
-    return group.map((batch, i) => ({ stored: stored[i], alreadyStored: batch.length - fresh[i].length, ingestedAt: now, followed }));
+    // Queued on the tenant's chain now, before anything else is awaited: the chain takes writes in this order.
+    const digested = this.digests.append(tenant, rows.map((p) => p.digest), now).then(() => {
+      this.metrics.recordInsert(rows.length, performance.now() - started);
+    });
+    // store() awaits it; this only keeps a failure that store() stopped waiting for from going unhandled.
+    digested.catch(() => {});
+    return group.map((batch, i) => ({ stored: stored[i], alreadyStored: batch.length - fresh[i].length, ingestedAt: now, digested, followed }));
+  }
+
+  private beforeInsert(events: AgentAction[]): void {
+    for (const { name, hook } of this.beforeInsertHooks) {
+      try {
+        hook(events);
+      } catch (error) {
+        this.logger.warn({ step: name, events: events.length, err: error }, 'before-insert step failed; the write goes on');
+      }
+    }
   }
 
   /** Runs each step in turn until it hands over; `settled` (never rejecting) once all of them are over. */

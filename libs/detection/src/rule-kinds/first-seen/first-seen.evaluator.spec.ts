@@ -78,4 +78,52 @@ describe('first-seen rules', () => {
       },
     ]);
   });
+
+  describe('reading the history ahead, while a batch is being inserted', () => {
+    it('asks once per key, for its earliest event, and evaluation uses those answers', async () => {
+      const history = new InMemoryActionHistory();
+      const engine = engineWith([firstGrant], history);
+      const batch = [grant('g2', 1), grant('g1', 0), grant('g3', 2, 'drive.folder', 'agent-8')];
+
+      engine.prefetch(batch);
+      expect(history.queries.map((q) => [q.principalId, q.beforeIso])).toEqual([
+        ['agent-7', at(0)],
+        ['agent-8', at(2)],
+      ]);
+
+      expect(fired(await detect(engine, batch))).toEqual(['first-grant agent-7 @g1', 'first-grant agent-8 @g3']);
+      expect(history.queries).toHaveLength(2);
+    });
+
+    it('finds what evaluation alone would: a principal with earlier history stays quiet', async () => {
+      const history = new InMemoryActionHistory().record([grant('old', -DAY)]);
+      const engine = engineWith([firstGrant], history);
+      engine.prefetch([grant('g1', 0)]);
+      expect(await detect(engine, [grant('g1', 0)])).toEqual([]);
+      expect(history.queries).toHaveLength(1);
+    });
+
+    it('asks again when evaluated if the early read failed', async () => {
+      const inner = new InMemoryActionHistory();
+      let calls = 0;
+      const flaky: ActionHistoryPort = {
+        hasPrior: (...args) => (++calls === 1 ? Promise.reject(new Error('clickhouse: too many simultaneous queries')) : inner.hasPrior(...args)),
+      };
+      const engine = engineWith([firstGrant], flaky);
+      engine.prefetch([grant('g1', 0)]);
+      const { detections, errors } = await engine.evaluate([grant('g1', 0)]);
+      expect(fired(detections)).toEqual(['first-grant agent-7 @g1']);
+      expect(errors).toEqual([]);
+      expect(calls).toBe(2);
+    });
+
+    it('does not ask for events the recent sightings already answer', async () => {
+      const history = new InMemoryActionHistory();
+      const engine = engineWith([firstGrant], history);
+      await detect(engine, [grant('g1', 0)]);
+      engine.prefetch([grant('g2', 5)]);
+      expect(history.queries).toHaveLength(1);
+      expect(await detect(engine, [grant('g2', 5)])).toEqual([]);
+    });
+  });
 });

@@ -12,6 +12,12 @@ interface Sighting {
   eventId: string;
 }
 
+/** A history answer asked for ahead of evaluation; it never rejects (a failed read is asked again when evaluated). */
+type EarlyAnswer = Promise<{ prior: boolean } | { failed: true }>;
+
+/** Early answers kept per rule at most; the oldest unused go first. */
+const MAX_EARLY_ANSWERS = 10_000;
+
 /**
  * "Principal does an action type on a resource type it has not done in the
  * trailing N days." The stored history (the port) is the authority, so this
@@ -29,6 +35,8 @@ export class FirstSeenEvaluator implements RuleEvaluator {
   readonly lookbackMs = 0;
   private readonly when: EventPredicate;
   private readonly sightings = new Map<string, Sighting>();
+  /** By event (id and time): history answers asked for while the event's batch was being inserted. */
+  private readonly early = new Map<string, EarlyAnswer>();
 
   constructor(
     private readonly rule: RuleOf<'first_seen'>,
@@ -42,22 +50,60 @@ export class FirstSeenEvaluator implements RuleEvaluator {
     if (this.when(e.event)) this.remember(this.key(e), e);
   }
 
+  /**
+   * Asks the history now, while the batch is being inserted, what `evaluate`
+   * will ask about the earliest matching event of each key in it. The answer
+   * does not depend on whether the batch is in yet: the read stops before the
+   * event's own time, and nothing of its key in the batch is earlier. Later
+   * events of a key are answered by the sightings, as in `evaluate`.
+   */
+  prefetch(events: readonly TimedEvent[]): void {
+    const earliest = new Map<string, TimedEvent>();
+    for (const e of events) {
+      if (!this.when(e.event)) continue;
+      const key = this.key(e);
+      const first = earliest.get(key);
+      if (!first || e.atMs < first.atMs) earliest.set(key, e);
+    }
+    for (const [key, e] of earliest) {
+      const id = earlyId(e);
+      if (this.sighted(key, e) || this.early.has(id)) continue;
+      this.early.set(
+        id,
+        this.ask(e).then(
+          (prior) => ({ prior }),
+          () => ({ failed: true as const }),
+        ),
+      );
+      // Bounded: answers for batches that were never evaluated (their insert failed) age out.
+      while (this.early.size > MAX_EARLY_ANSWERS) {
+        const oldest = this.early.keys().next().value;
+        if (oldest === undefined) break;
+        this.early.delete(oldest);
+      }
+    }
+  }
+
   async evaluate(e: TimedEvent): Promise<Finding[]> {
     if (!this.when(e.event)) return [];
     const key = this.key(e);
     const { lookback } = this.rule.params;
-    const sinceMs = e.atMs - lookback;
-    const cached = this.sightings.get(key);
-    if (cached && cached.eventId !== e.event.event_id && cached.atMs >= sinceMs && cached.atMs <= e.atMs) {
+    const early = this.early.get(earlyId(e));
+    if (early) this.early.delete(earlyId(e));
+    if (this.sighted(key, e)) {
       this.remember(key, e);
       return [];
     }
-    const { tenant, principal, action, resource } = e.event;
+    const { action, resource, principal } = e.event;
+    const answer = early ? await early : undefined;
     let prior: boolean;
-    try {
-      prior = await this.history.hasPrior(tenant, principal.id, action.type, resource.type, isoFromMs(sinceMs), e.event.occurred_at);
-    } catch (error) {
-      throw new HistoryUnavailableError(error);
+    if (answer && 'prior' in answer) prior = answer.prior;
+    else {
+      try {
+        prior = await this.ask(e);
+      } catch (error) {
+        throw new HistoryUnavailableError(error);
+      }
     }
     this.remember(key, e);
     if (prior) return [];
@@ -69,6 +115,17 @@ export class FirstSeenEvaluator implements RuleEvaluator {
         summary: `first ${action.type} on a ${resource.type} by ${principal.id} in ${formatDuration(lookback)}: ${describeEvent(e.event)}`,
       },
     ];
+  }
+
+  /** A different, earlier event of the key within the lookback answers "seen before" without asking the history. */
+  private sighted(key: string, e: TimedEvent): boolean {
+    const cached = this.sightings.get(key);
+    return cached !== undefined && cached.eventId !== e.event.event_id && cached.atMs >= e.atMs - this.rule.params.lookback && cached.atMs <= e.atMs;
+  }
+
+  private ask(e: TimedEvent): Promise<boolean> {
+    const { tenant, principal, action, resource } = e.event;
+    return this.history.hasPrior(tenant, principal.id, action.type, resource.type, isoFromMs(e.atMs - this.rule.params.lookback), e.event.occurred_at);
   }
 
   private key(e: TimedEvent): string {
@@ -95,4 +152,9 @@ export class FirstSeenEvaluator implements RuleEvaluator {
   stateSize(): number {
     return this.sightings.size;
   }
+}
+
+/** The same event (a redelivery included) asks the same question: its id and time name the answer. */
+function earlyId(e: TimedEvent): string {
+  return `${e.event.event_id}\u0000${e.event.occurred_at}`;
 }
