@@ -25,7 +25,7 @@ export {
 export { detectionSchema, groupKey, detectionId, MAX_EVIDENCE_IDS, type Detection } from './detection/detection.schema.js';
 
 // The history port (implemented over ClickHouse elsewhere).
-export { ACTION_HISTORY_PORT, type ActionHistoryPort } from './history/action-history.port.js';
+export { ACTION_HISTORY_PORT, type ActionHistoryPort, type PriorQuestion } from './history/action-history.port.js';
 export { InMemoryActionHistory } from './history/in-memory-action-history.js';
 
 export { RULE_LOAD_ERROR, EVALUATION_ERROR, InvalidRuleError, HistoryUnavailableError, type RuleLoadErrorCode, type EvaluationErrorCode } from './detection.errors.js';

@@ -20,6 +20,23 @@ export interface ActionHistoryPort {
     sinceIso: string,
     beforeIso: string,
   ): Promise<boolean>;
+
+  /**
+   * `hasPrior` for several questions at once, one answer per question in
+   * order. The engine asks this way for a batch's questions together, so an
+   * adapter should answer them in one read rather than one each.
+   */
+  hasPriorMany(questions: readonly PriorQuestion[]): Promise<boolean[]>;
+}
+
+/** One question of `hasPriorMany`: the arguments of `hasPrior`. */
+export interface PriorQuestion {
+  tenant: string;
+  principalId: string;
+  actionType: string;
+  resourceType: string;
+  sinceIso: string;
+  beforeIso: string;
 }
 
 /** Injection token for the port, for the module that wires the engine. */

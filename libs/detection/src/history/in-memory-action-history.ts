@@ -1,6 +1,6 @@
 import type { AgentAction } from '@warden/contracts';
 import { eventTimeMs } from '../time/event-time.js';
-import type { ActionHistoryPort } from './action-history.port.js';
+import type { ActionHistoryPort, PriorQuestion } from './action-history.port.js';
 
 /**
  * The port's semantics in a few lines, held in memory. For tests and for
@@ -9,7 +9,9 @@ import type { ActionHistoryPort } from './action-history.port.js';
 export class InMemoryActionHistory implements ActionHistoryPort {
   private readonly times = new Map<string, number[]>();
   /** Every question asked, in order: lets a test see what the engine looked up. */
-  readonly queries: { tenant: string; principalId: string; actionType: string; resourceType: string; sinceIso: string; beforeIso: string }[] = [];
+  readonly queries: PriorQuestion[] = [];
+  /** Reads made (a `hasPriorMany` is one, however many questions it asks). */
+  reads = 0;
 
   record(events: Iterable<AgentAction>): this {
     for (const e of events) {
@@ -22,6 +24,16 @@ export class InMemoryActionHistory implements ActionHistoryPort {
   }
 
   async hasPrior(tenant: string, principalId: string, actionType: string, resourceType: string, sinceIso: string, beforeIso: string): Promise<boolean> {
+    this.reads++;
+    return this.answer({ tenant, principalId, actionType, resourceType, sinceIso, beforeIso });
+  }
+
+  async hasPriorMany(questions: readonly PriorQuestion[]): Promise<boolean[]> {
+    this.reads++;
+    return questions.map((q) => this.answer(q));
+  }
+
+  private answer({ tenant, principalId, actionType, resourceType, sinceIso, beforeIso }: PriorQuestion): boolean {
     this.queries.push({ tenant, principalId, actionType, resourceType, sinceIso, beforeIso });
     const since = eventTimeMs(sinceIso);
     const before = eventTimeMs(beforeIso);

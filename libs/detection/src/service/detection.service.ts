@@ -124,7 +124,7 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     const { rules } = await this.loadRuleSet();
     this.engine = new DetectionEngine(rules, { history: this.history });
     await this.recover();
-    // First-seen's history reads start while the batch is inserted, so they do not follow the insert.
+    // First-seen's history reads start while the batch is inserted, in one statement, so they do not follow the insert.
     this.ingest.addBeforeInsertHook('detection', (events) => this.engine.prefetch(events));
     this.ingest.addAfterStoreHook('detection', (events, ingestedAt) => this.onStored(events, ingestedAt));
     this.checkpointTimer = setInterval(() => void this.persistCheckpoint(), 2000);
@@ -216,6 +216,8 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Rules, then listeners and the detections' write, one after the other (the catch-up after a restart). */
   private async evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+    // The page is stored already; reading ahead still makes first-seen's questions one statement.
+    this.engine.prefetch(events);
     await this.announce(await this.assess(events), events, ingestedAt);
   }
 

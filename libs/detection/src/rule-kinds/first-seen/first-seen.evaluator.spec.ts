@@ -64,7 +64,8 @@ describe('first-seen rules', () => {
   });
 
   it('record a failing history as an error of this rule and let other rules run', async () => {
-    const broken: ActionHistoryPort = { hasPrior: () => Promise.reject(new Error('clickhouse: connection refused')) };
+    const refused = () => Promise.reject(new Error('clickhouse: connection refused'));
+    const broken: ActionHistoryPort = { hasPrior: refused, hasPriorMany: refused };
     const everyGrant = rule({ id: 'every-grant', kind: 'match', params: { when: { field: 'action.type', equals: 'permission.grant' } } });
     const { detections, errors } = await engineWith([firstGrant, everyGrant], broken).evaluate([grant('g1', 0), grant('g2', 1)]);
     expect(fired(detections)).toEqual(['every-grant agent-7 @g1', 'every-grant agent-7 @g2']);
@@ -80,7 +81,7 @@ describe('first-seen rules', () => {
   });
 
   describe('reading the history ahead, while a batch is being inserted', () => {
-    it('asks once per key, for its earliest event, and evaluation uses those answers', async () => {
+    it('asks once per key, for its earliest event, all in one read, and evaluation uses those answers', async () => {
       const history = new InMemoryActionHistory();
       const engine = engineWith([firstGrant], history);
       const batch = [grant('g2', 1), grant('g1', 0), grant('g3', 2, 'drive.folder', 'agent-8')];
@@ -91,8 +92,11 @@ describe('first-seen rules', () => {
         ['agent-8', at(2)],
       ]);
 
+      expect(history.reads).toBe(1);
+
       expect(fired(await detect(engine, batch))).toEqual(['first-grant agent-7 @g1', 'first-grant agent-8 @g3']);
       expect(history.queries).toHaveLength(2);
+      expect(history.reads).toBe(1);
     });
 
     it('finds what evaluation alone would: a principal with earlier history stays quiet', async () => {
@@ -108,6 +112,7 @@ describe('first-seen rules', () => {
       let calls = 0;
       const flaky: ActionHistoryPort = {
         hasPrior: (...args) => (++calls === 1 ? Promise.reject(new Error('clickhouse: too many simultaneous queries')) : inner.hasPrior(...args)),
+        hasPriorMany: (questions) => (++calls === 1 ? Promise.reject(new Error('clickhouse: too many simultaneous queries')) : inner.hasPriorMany(questions)),
       };
       const engine = engineWith([firstGrant], flaky);
       engine.prefetch([grant('g1', 0)]);

@@ -1,6 +1,6 @@
 import { compileCondition, type EventPredicate } from '../../condition/condition.compiler.js';
 import { HistoryUnavailableError } from '../../detection.errors.js';
-import type { ActionHistoryPort } from '../../history/action-history.port.js';
+import type { ActionHistoryPort, PriorQuestion } from '../../history/action-history.port.js';
 import type { RuleOf } from '../../rules/rule.schema.js';
 import { formatDuration } from '../../time/duration.js';
 import { isoFromMs } from '../../time/event-time.js';
@@ -51,8 +51,8 @@ export class FirstSeenEvaluator implements RuleEvaluator {
   }
 
   /**
-   * Asks the history now, while the batch is being inserted, what `evaluate`
-   * will ask about the earliest matching event of each key in it. The answer
+   * Asks the history now, while the batch is being inserted, and in one read,
+   * what `evaluate` will ask about the earliest matching event of each key in it. The answer
    * does not depend on whether the batch is in yet: the read stops before the
    * event's own time, and nothing of its key in the batch is earlier. Later
    * events of a key are answered by the sightings, as in `evaluate`.
@@ -65,22 +65,19 @@ export class FirstSeenEvaluator implements RuleEvaluator {
       const first = earliest.get(key);
       if (!first || e.atMs < first.atMs) earliest.set(key, e);
     }
-    for (const [key, e] of earliest) {
-      const id = earlyId(e);
-      if (this.sighted(key, e) || this.early.has(id)) continue;
-      this.early.set(
-        id,
-        this.ask(e).then(
-          (prior) => ({ prior }),
-          () => ({ failed: true as const }),
-        ),
-      );
-      // Bounded: answers for batches that were never evaluated (their insert failed) age out.
-      while (this.early.size > MAX_EARLY_ANSWERS) {
-        const oldest = this.early.keys().next().value;
-        if (oldest === undefined) break;
-        this.early.delete(oldest);
-      }
+    const asked = [...earliest].filter(([key, e]) => !this.sighted(key, e) && !this.early.has(earlyId(e))).map(([, e]) => e);
+    if (asked.length === 0) return;
+    // One read for the whole batch: the engine's cost per statement is most of a single lookup.
+    const answers = this.history.hasPriorMany(asked.map((e) => this.question(e))).then(
+      (priors) => priors,
+      () => null,
+    );
+    asked.forEach((e, i) => this.early.set(earlyId(e), answers.then((priors) => (priors ? { prior: priors[i] } : { failed: true as const }))));
+    // Bounded: answers for batches that were never evaluated (their insert failed) age out.
+    while (this.early.size > MAX_EARLY_ANSWERS) {
+      const oldest = this.early.keys().next().value;
+      if (oldest === undefined) break;
+      this.early.delete(oldest);
     }
   }
 
@@ -124,8 +121,14 @@ export class FirstSeenEvaluator implements RuleEvaluator {
   }
 
   private ask(e: TimedEvent): Promise<boolean> {
+    const q = this.question(e);
+    return this.history.hasPrior(q.tenant, q.principalId, q.actionType, q.resourceType, q.sinceIso, q.beforeIso);
+  }
+
+  /** Whether the principal did this in the lookback before the event's own time (so the event itself never counts). */
+  private question(e: TimedEvent): PriorQuestion {
     const { tenant, principal, action, resource } = e.event;
-    return this.history.hasPrior(tenant, principal.id, action.type, resource.type, isoFromMs(e.atMs - this.rule.params.lookback), e.event.occurred_at);
+    return { tenant, principalId: principal.id, actionType: action.type, resourceType: resource.type, sinceIso: isoFromMs(e.atMs - this.rule.params.lookback), beforeIso: e.event.occurred_at };
   }
 
   private key(e: TimedEvent): string {
