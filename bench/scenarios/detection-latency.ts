@@ -244,7 +244,7 @@ async function main(): Promise<ScenarioResult> {
       { name: 'send acknowledged (acks=all) → alert received, p50', value: widening.fromAck.p50, unit: 'ms' },
       { name: 'send acknowledged (acks=all) → alert received, p99', value: widening.fromAck.p99, unit: 'ms' },
       { name: '  of which produced → batch ingest time, p50', value: widening.toIngested.p50, unit: 'ms', note: `p99 ${widening.toIngested.p99} ms: Kafka, fetch wait, validate, dedupe check` },
-      { name: '  of which ingest time → dispatcher accepted, p50', value: widening.ingestedToAccepted.p50, unit: 'ms', note: `p99 ${widening.ingestedToAccepted.p99} ms: insert, rules (first-seen's history read), the dispatcher's read; the digest and the detections' write run beside them` },
+      { name: '  of which ingest time → dispatcher accepted, p50', value: widening.ingestedToAccepted.p50, unit: 'ms', note: `p99 ${widening.ingestedToAccepted.p99} ms: insert (first-seen's history read runs beside it), rules, the dispatcher's read; the digest and the detections' write run beside them` },
       { name: '  of which accepted → received by webhook, p50', value: widening.acceptedToReceived.p50, unit: 'ms', note: `p99 ${widening.acceptedToReceived.p99} ms: the outbox write, HTTP` },
       { name: `produced → alert received (${TRIGGER_SIDE_RULE}), p50`, value: side.fromSent.p50, unit: 'ms', note: `p99 ${side.fromSent.p99} ms, max ${side.fromSent.max} ms (same trigger events; history lookup)` },
       { name: 'Warden /v1/alerts/status: occurred → dispatched, p50', value: wOcc.p50, unit: 'ms', note: `p99 ${wOcc.p99}, max ${wOcc.max}; ${wOcc.count} deliveries, both rules` },
