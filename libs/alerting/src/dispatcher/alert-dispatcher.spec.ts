@@ -81,7 +81,7 @@ describe('AlertDispatcher', () => {
   it("reads what a crash may have left of a fresh detection once, beside its group's state, before writing its deliveries", async () => {
     const outbox = new InMemoryAlertOutbox();
     const calls: string[] = [];
-    for (const method of ['priorEffects', 'latestAlert', 'enqueue', 'appendDeliveries'] as const) {
+    for (const method of ['priorEffects', 'latestAlerts', 'enqueue', 'appendDeliveries'] as const) {
       const original = outbox[method].bind(outbox) as (...args: unknown[]) => Promise<unknown>;
       vi.spyOn(outbox, method).mockImplementation(async (...args: unknown[]) => {
         calls.push(`${method} start`);
@@ -94,9 +94,63 @@ describe('AlertDispatcher', () => {
     await dispatcher.start();
     const result = accepted(await dispatcher.accept(detection({ trigger: 'e1' }), TIMING));
     await dispatcher.idle();
-    expect(calls).toEqual(['priorEffects start', 'latestAlert start', 'priorEffects end', 'latestAlert end', 'appendDeliveries start', 'appendDeliveries end']);
+    expect(calls).toEqual(['priorEffects start', 'latestAlerts start', 'priorEffects end', 'latestAlerts end', 'appendDeliveries start', 'appendDeliveries end']);
     expect(result.delivery_ids).toHaveLength(2);
     expect(transport.sent).toHaveLength(2);
+  });
+
+  describe("a batch's detections, accepted together", () => {
+    const batch = () => [
+      { detection: detection({ trigger: 'b1' }), timing: TIMING },
+      { detection: detection({ trigger: 'b2', principal_id: 'agent-9' }), timing: TIMING },
+      { detection: detection({ trigger: 'b3' }), timing: TIMING },
+      { detection: detection({ trigger: 'b4', tenant: 'globex' }), timing: TIMING },
+    ];
+
+    it('get the outcome each gets when accepted alone, in order', async () => {
+      const together = setup({ config: { sinks: [HOOK, PD] } });
+      const alone = setup({ config: { sinks: [HOOK, PD] } });
+      await Promise.all([together.dispatcher.start(), alone.dispatcher.start()]);
+
+      const results = await together.dispatcher.acceptAll(batch());
+      const expected: AcceptResult[] = [];
+      for (const { detection: d, timing: t } of batch()) expected.push(await alone.dispatcher.accept(d, t));
+      await Promise.all([together.dispatcher.idle(), alone.dispatcher.idle()]);
+
+      expect(results).toEqual(expected);
+      expect(results.map((r) => accepted(r).count)).toEqual([1, 1, 2, 1]);
+      expect(together.transport.sent.length).toBe(alone.transport.sent.length);
+      for (const tenant of ['acme', 'globex']) expect(await together.outbox.listAlerts(tenant)).toEqual(await alone.outbox.listAlerts(tenant));
+    });
+
+    it('cost one read per tenant and one write per table, whatever their number', async () => {
+      const outbox = new InMemoryAlertOutbox();
+      const calls: Record<string, number> = {};
+      for (const method of ['priorEffects', 'latestAlerts', 'enqueue', 'appendDeliveries', 'saveAlerts', 'recordDetections'] as const) {
+        const original = outbox[method].bind(outbox) as (...args: unknown[]) => Promise<unknown>;
+        vi.spyOn(outbox, method).mockImplementation(async (...args: unknown[]) => {
+          calls[method] = (calls[method] ?? 0) + 1;
+          return (await original(...args)) as never;
+        });
+      }
+      const { dispatcher } = setup({ outbox });
+      await dispatcher.start();
+      await dispatcher.acceptAll(batch());
+      await dispatcher.idle();
+      expect(calls).toEqual({ priorEffects: 2, latestAlerts: 2, appendDeliveries: 1, saveAlerts: 1, recordDetections: 1 });
+      expect(outbox.detectionRows).toHaveLength(4);
+    });
+
+    it('count a detection given twice once', async () => {
+      const { dispatcher, outbox } = setup();
+      await dispatcher.start();
+      const twice = [batch()[0], batch()[0]];
+      const [first, second] = await dispatcher.acceptAll(twice);
+      await dispatcher.idle();
+      expect(accepted(first).count).toBe(1);
+      expect(second).toEqual({ outcome: 'duplicate', detection_id: twice[0].detection.detection_id });
+      expect(outbox.detectionRows).toHaveLength(1);
+    });
   });
 
   it('ignores a detection_id it already has (detections are at-least-once)', async () => {
@@ -113,11 +167,11 @@ describe('AlertDispatcher', () => {
 
   it('after a crash between storing the alert and the detection, a redelivery only completes the record', async () => {
     const outbox = new InMemoryAlertOutbox();
-    const { recordDetection } = outbox;
+    const { recordDetections } = outbox;
     let failures = 1;
-    outbox.recordDetection = async (record) => {
+    outbox.recordDetections = async (records) => {
       if (failures-- > 0) throw new Error('storage went away');
-      return recordDetection.call(outbox, record);
+      return recordDetections.call(outbox, records);
     };
     const { dispatcher, transport } = setup({ outbox });
     await dispatcher.start();
@@ -131,11 +185,11 @@ describe('AlertDispatcher', () => {
 
   it('after a crash between enqueuing and storing the alert, a redelivery neither sends twice nor counts twice', async () => {
     const outbox = new InMemoryAlertOutbox();
-    const { saveAlert } = outbox;
+    const { saveAlerts } = outbox;
     let failures = 1;
-    outbox.saveAlert = async (alert) => {
+    outbox.saveAlerts = async (alerts) => {
       if (failures-- > 0) throw new Error('storage went away');
-      return saveAlert.call(outbox, alert);
+      return saveAlerts.call(outbox, alerts);
     };
     const { dispatcher, transport } = setup({ outbox });
     await dispatcher.start();

@@ -7,7 +7,7 @@ import { AlertGrouper, type PlannedNotification } from '../core/alert-grouper.js
 import { deliveryIdFor } from '../core/alert-ids.js';
 import type { AlertState, DetectionOutcome } from '../core/alert.model.js';
 import { DetectionLatency, type DetectionLatencySnapshot } from '../latency/latency-histogram.js';
-import type { AlertOutbox, DeliveryRecord, DetectionTiming } from '../outbox/alert-outbox.port.js';
+import type { AlertOutbox, DeliveryRecord, DetectionRecord, DetectionTiming, PriorEffects } from '../outbox/alert-outbox.port.js';
 import type { AlertSink } from '../sinks/alert-sink.js';
 import { fetchTransport, type HttpTransport } from '../sinks/http-transport.js';
 import { createSinks } from '../sinks/sink.factory.js';
@@ -120,51 +120,132 @@ export class AlertDispatcher {
 
   /** `timing`: when the detection's trigger event occurred and when Warden ingested it (RFC 3339), for latency. */
   async accept(detection: Detection, timing: DetectionTiming): Promise<AcceptResult> {
+    const [result] = await this.acceptAll([{ detection, timing }]);
+    return result;
+  }
+
+  /**
+   * A batch's detections at once, each with the outcome `accept` would give
+   * it in this order: under all their groups' locks (taken in one order, so
+   * two batches never wait on each other), one read of what the outbox
+   * already has, then one write per table (deliveries, alerts, detection
+   * records, in the crash-safe order). The engine's cost per statement is
+   * paid per batch, not per detection, which is what an alert storm needs.
+   * Rejects as a whole if a write fails: a redelivery redoes what is missing.
+   */
+  async acceptAll(items: readonly { detection: Detection; timing: DetectionTiming }[]): Promise<AcceptResult[]> {
     this.assertRunning();
-    for (const field of ['occurred_at', 'ingested_at'] as const) {
-      try {
-        parseRfc3339(timing[field]);
-      } catch {
-        throw new InvalidDetectionTimingError(detection.detection_id, field);
+    for (const { detection, timing } of items) {
+      for (const field of ['occurred_at', 'ingested_at'] as const) {
+        try {
+          parseRfc3339(timing[field]);
+        } catch {
+          throw new InvalidDetectionTimingError(detection.detection_id, field);
+        }
       }
     }
-    return this.locks.run(key(detection.tenant, detection.group_key), async () => {
-      const { outbox } = this.deps;
-      // A trigger's delivery ids depend only on the sink and the detection, so what a crash may
-      // have left of this detection is read in one statement, beside the group's state.
-      const triggerIds = new Set(this.deps.config.sinks.map((s) => deliveryIdFor(s.name, 'trigger', detection.detection_id)));
-      const [prior, previous] = await Promise.all([
-        outbox.priorEffects(detection.tenant, detection.detection_id, [...triggerIds]),
-        this.current(detection.tenant, detection.group_key),
-      ]);
-      if (prior.detection_recorded) {
-        return { outcome: 'duplicate', detection_id: detection.detection_id };
+    if (items.length === 0) return [];
+    const groups = [...new Set(items.map(({ detection: d }) => key(d.tenant, d.group_key)))].sort();
+    return this.underLocks(groups, () => this.acceptLocked(items));
+  }
+
+  private async acceptLocked(items: readonly { detection: Detection; timing: DetectionTiming }[]): Promise<AcceptResult[]> {
+    const { outbox } = this.deps;
+    // A trigger's delivery ids depend only on the sink and the detection, so what a crash may
+    // have left of these detections is read in one statement per tenant, beside the groups' states.
+    const triggerIdsOf = (d: Detection) => this.deps.config.sinks.map((s) => deliveryIdFor(s.name, 'trigger', d.detection_id));
+    const tenants = [...new Set(items.map(({ detection: d }) => d.tenant))];
+    const states = new Map<string, AlertState | null>();
+    const prior = new Map<string, PriorEffects>();
+    await Promise.all(
+      tenants.map(async (tenant) => {
+        const mine = items.filter(({ detection: d }) => d.tenant === tenant).map(({ detection: d }) => d);
+        const [effects] = await Promise.all([
+          outbox.priorEffects(tenant, mine.map((d) => d.detection_id), mine.flatMap(triggerIdsOf)),
+          this.loadStates(tenant, mine.map((d) => d.group_key), states),
+        ]);
+        prior.set(tenant, effects);
+      }),
+    );
+    const now = this.clock();
+    const recorded = new Set<string>();
+    const results: AcceptResult[] = [];
+    const checked: DeliveryRecord[] = [];
+    const unchecked: DeliveryRecord[] = [];
+    const alerts: AlertState[] = [];
+    const records: DetectionRecord[] = [];
+    for (const { detection, timing } of items) {
+      const effects = prior.get(detection.tenant) as PriorEffects;
+      const id = `${detection.tenant}\u0000${detection.detection_id}`;
+      if (effects.recorded_detection_ids.has(detection.detection_id) || recorded.has(id)) {
+        results.push({ outcome: 'duplicate', detection_id: detection.detection_id });
+        continue;
       }
-      const now = this.clock();
+      recorded.add(id);
+      const group = key(detection.tenant, detection.group_key);
+      const previous = states.get(group) ?? null;
       if (previous !== null && previous.last_detection_id === detection.detection_id) {
-        await outbox.recordDetection({ detection, alert_id: previous.alert_id, outcome: previous.last_outcome, received_at_ms: now, timing });
-        return { outcome: previous.last_outcome, kind: 'replayed', alert_id: previous.alert_id, count: previous.count, suppressed: previous.suppressed, delivery_ids: [] };
+        records.push({ detection, alert_id: previous.alert_id, outcome: previous.last_outcome, received_at_ms: now, timing });
+        results.push({ outcome: previous.last_outcome, kind: 'replayed', alert_id: previous.alert_id, count: previous.count, suppressed: previous.suppressed, delivery_ids: [] });
+        continue;
       }
       const decision = this.grouper.decide(previous, detection, now);
-      const enqueued = await this.enqueue(decision.notifications, timing, now, { checked: triggerIds, stored: prior.stored_delivery_ids });
-      await outbox.saveAlert(decision.alert);
-      this.remember(decision.alert);
-      await outbox.recordDetection({ detection, alert_id: decision.alert.alert_id, outcome: decision.outcome, received_at_ms: now, timing });
+      const deliveries = decision.notifications.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now));
+      const triggerIds = new Set(triggerIdsOf(detection));
+      // Deliveries whose ids were looked up above are written unless stored; any other is checked when written.
+      for (const d of deliveries) {
+        if (!triggerIds.has(d.delivery_id)) unchecked.push(d);
+        else if (!effects.stored_delivery_ids.has(d.delivery_id)) checked.push(d);
+      }
+      states.set(group, decision.alert);
+      alerts.push(decision.alert);
+      records.push({ detection, alert_id: decision.alert.alert_id, outcome: decision.outcome, received_at_ms: now, timing });
       if (decision.suppressed_sinks.length > 0) {
         this.logger.info(
           { alert_id: decision.alert.alert_id, detection_id: detection.detection_id, suppressed_sinks: decision.suppressed_sinks, count: decision.alert.count },
           'notification throttled; the detection is counted in its alert',
         );
       }
-      return {
+      results.push({
         outcome: decision.outcome,
         kind: decision.kind,
         alert_id: decision.alert.alert_id,
         count: decision.alert.count,
         suppressed: decision.alert.suppressed,
-        delivery_ids: enqueued,
-      };
-    });
+        delivery_ids: deliveries.map((d) => d.delivery_id),
+      });
+    }
+    // Enqueue before send, then the alerts, then the records: a crash anywhere is redone by a redelivery.
+    const [, enqueued] = await Promise.all([checked.length > 0 ? outbox.appendDeliveries(checked) : undefined, unchecked.length > 0 ? outbox.enqueue(unchecked) : []]);
+    const fresh = [...checked, ...enqueued];
+    for (const delivery of fresh) this.schedule(delivery);
+    await outbox.saveAlerts(alerts);
+    for (const alert of alerts) this.remember(alert);
+    await outbox.recordDetections(records);
+    const sent = new Set(fresh.map((d) => d.delivery_id));
+    return results.map((r) => (r.outcome === 'duplicate' ? r : { ...r, delivery_ids: r.delivery_ids.filter((d) => sent.has(d)) }));
+  }
+
+  /** Nested in one global order (sorted keys), so batches that share groups cannot deadlock. */
+  private underLocks<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
+    return keys.length === 0 ? task() : this.locks.run(keys[0], () => this.underLocks(keys.slice(1), task));
+  }
+
+  /** Fills `states` for the tenant's groups: from memory, else in one read (null where a group has no alert). */
+  private async loadStates(tenant: string, groupKeys: readonly string[], states: Map<string, AlertState | null>): Promise<void> {
+    const missing: string[] = [];
+    for (const g of new Set(groupKeys)) {
+      const cached = this.cache.get(key(tenant, g));
+      if (cached !== undefined) states.set(key(tenant, g), cached);
+      else missing.push(g);
+    }
+    if (missing.length === 0) return;
+    const stored = await this.deps.outbox.latestAlerts(tenant, missing);
+    for (const g of missing) {
+      const alert = stored.get(g) ?? null;
+      states.set(key(tenant, g), alert);
+      if (alert !== null) this.remember(alert);
+    }
   }
 
   /** Resolves the group's open alert: PagerDuty (and webhook) sinks that were triggered are told. */
@@ -178,7 +259,7 @@ export class AlertDispatcher {
         this.logger.warn({ alert_id: decision.alert.alert_id, sinks: decision.unknown_sinks }, 'resolve not sent to sinks that are no longer configured');
       }
       const enqueued = await this.enqueue(decision.notifications, null, now);
-      await this.deps.outbox.saveAlert(decision.alert);
+      await this.deps.outbox.saveAlerts([decision.alert]);
       this.remember(decision.alert);
       return { outcome: 'resolved', alert_id: decision.alert.alert_id, delivery_ids: enqueued };
     });
@@ -203,34 +284,17 @@ export class AlertDispatcher {
     if (this.state === 'stopped') throw new DispatcherStoppedError();
   }
 
-  /**
-   * Writes the deliveries, then schedules those that were new: "enqueue before send".
-   * `known`: delivery ids already looked up under the group's lock, and which of them were stored.
-   */
-  private async enqueue(
-    planned: PlannedNotification[],
-    timing: DetectionTiming | null,
-    now: number,
-    known?: { checked: ReadonlySet<string>; stored: ReadonlySet<string> },
-  ): Promise<string[]> {
-    const deliveries = planned.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now));
-    let fresh: DeliveryRecord[];
-    if (known !== undefined && deliveries.every((d) => known.checked.has(d.delivery_id))) {
-      fresh = deliveries.filter((d) => !known.stored.has(d.delivery_id));
-      await this.deps.outbox.appendDeliveries(fresh);
-    } else {
-      fresh = await this.deps.outbox.enqueue(deliveries);
-    }
+  /** Writes the deliveries that are not stored yet, then schedules them: "enqueue before send". */
+  private async enqueue(planned: PlannedNotification[], timing: DetectionTiming | null, now: number): Promise<string[]> {
+    const fresh = await this.deps.outbox.enqueue(planned.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now)));
     for (const delivery of fresh) this.schedule(delivery);
     return fresh.map((d) => d.delivery_id);
   }
 
   private async current(tenant: string, groupKey: string): Promise<AlertState | null> {
-    const cached = this.cache.get(key(tenant, groupKey));
-    if (cached !== undefined) return cached;
-    const stored = await this.deps.outbox.latestAlert(tenant, groupKey);
-    if (stored !== null) this.remember(stored);
-    return stored;
+    const states = new Map<string, AlertState | null>();
+    await this.loadStates(tenant, [groupKey], states);
+    return states.get(key(tenant, groupKey)) ?? null;
   }
 
   /** Least recently used groups are forgotten first; they are read back from the outbox when they return. */

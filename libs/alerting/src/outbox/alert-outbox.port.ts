@@ -52,26 +52,31 @@ export interface DetectionRecord {
 }
 
 export interface PriorEffects {
-  detection_recorded: boolean;
+  /** Those of the asked detections that are recorded. */
+  recorded_detection_ids: ReadonlySet<string>;
+  /** Those of the asked deliveries that are stored. */
   stored_delivery_ids: ReadonlySet<string>;
 }
 
 /**
  * Where alert state, received detections and the delivery outbox live.
  * Tenant-scoped reads take the tenant; `pendingDeliveries` spans tenants
- * because the dispatcher resumes everyone's deliveries on start.
+ * because the dispatcher resumes everyone's deliveries on start. The
+ * dispatcher accepts a batch's detections together, so the reads and writes
+ * on its path take many at once: one statement each, however many.
  */
 export interface AlertOutbox {
   /**
-   * What a detection already left in the outbox, in one read: whether it was
-   * recorded, and which of the given deliveries are stored. Outside a
+   * What detections already left in the outbox, in one read: which of them
+   * were recorded, and which of the given deliveries are stored. Outside a
    * crash's replay both are empty.
    */
-  priorEffects(tenant: string, detectionId: string, deliveryIds: readonly string[]): Promise<PriorEffects>;
-  recordDetection(record: DetectionRecord): Promise<void>;
-  /** The group's newest alert (open or resolved), or null. */
-  latestAlert(tenant: string, groupKey: string): Promise<AlertState | null>;
-  saveAlert(alert: AlertState): Promise<void>;
+  priorEffects(tenant: string, detectionIds: readonly string[], deliveryIds: readonly string[]): Promise<PriorEffects>;
+  recordDetections(records: DetectionRecord[]): Promise<void>;
+  /** Each given group's newest alert (open or resolved), by group key; groups without one are absent. */
+  latestAlerts(tenant: string, groupKeys: readonly string[]): Promise<Map<string, AlertState>>;
+  /** Alert states in order: a later state of the same alert after an earlier one. */
+  saveAlerts(alerts: AlertState[]): Promise<void>;
   /** Stores the deliveries that are not stored yet and returns those: the ones the caller should send. */
   enqueue(deliveries: DeliveryRecord[]): Promise<DeliveryRecord[]>;
   /** Stores deliveries the caller has just seen missing (priorEffects, under the group's lock). */

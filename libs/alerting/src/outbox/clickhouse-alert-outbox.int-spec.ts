@@ -64,25 +64,41 @@ describe('ClickHouse alert outbox (embedded engine)', () => {
     const resolved = grouper.resolve(second.alert, T0 + 2_000);
     const reopened = decide(resolved?.alert ?? null, { trigger: 's3', tenant: 'state' }, T0 + 3_000);
     // Written out of order: the revision decides, not the insert order.
-    for (const a of [second.alert, first.alert, reopened.alert, resolved?.alert]) if (a) await outbox.saveAlert(a);
-    expect(await outbox.latestAlert('state', first.alert.group_key)).toEqual(reopened.alert);
+    for (const a of [second.alert, first.alert, reopened.alert, resolved?.alert]) if (a) await outbox.saveAlerts([a]);
+    expect((await outbox.latestAlerts('state', [first.alert.group_key])).get(first.alert.group_key)).toEqual(reopened.alert);
     expect((await outbox.listAlerts('state')).map((a) => [a.episode, a.status, a.count, a.revision])).toEqual([
       [2, 'open', 1, 1],
       [1, 'resolved', 2, 3],
     ]);
-    expect(await outbox.latestAlert('other-tenant', first.alert.group_key)).toBeNull();
+    expect((await outbox.latestAlerts('other-tenant', [first.alert.group_key])).size).toBe(0);
+  });
+
+  it("reads several groups' newest alerts in one statement, and writes several states in one insert", async () => {
+    const a1 = decide(null, { trigger: 'm1', tenant: 'many', principal_id: 'agent-a' }, T0);
+    const a2 = decide(a1.alert, { trigger: 'm2', tenant: 'many', principal_id: 'agent-a' }, T0 + 1_000);
+    const b1 = decide(null, { trigger: 'm3', tenant: 'many', principal_id: 'agent-b' }, T0 + 2_000);
+    await outbox.saveAlerts([a1.alert, a2.alert, b1.alert]);
+    const latest = await outbox.latestAlerts('many', [a1.alert.group_key, b1.alert.group_key, 'no-such-group']);
+    expect([...latest.keys()].sort()).toEqual([a1.alert.group_key, b1.alert.group_key].sort());
+    expect(latest.get(a1.alert.group_key)).toEqual(a2.alert);
+    expect(latest.get(b1.alert.group_key)).toEqual(b1.alert);
   });
 
   it('stores every detection once, queryable per alert, and knows which ids it has', async () => {
     const d = detection({ trigger: 'd1', tenant: 'dets' });
-    expect((await outbox.priorEffects('dets', d.detection_id, [])).detection_recorded).toBe(false);
-    await outbox.recordDetection({ detection: d, alert_id: 'alert-1', outcome: 'notified', received_at_ms: T0, timing: TIMING });
-    await outbox.recordDetection({ detection: detection({ trigger: 'd2', tenant: 'dets' }), alert_id: 'alert-1', outcome: 'suppressed', received_at_ms: T0 + 1, timing: TIMING });
-    expect((await outbox.priorEffects('dets', d.detection_id, [])).detection_recorded).toBe(true);
-    expect((await outbox.priorEffects('someone-else', d.detection_id, [])).detection_recorded).toBe(false);
+    const d2 = detection({ trigger: 'd2', tenant: 'dets' });
+    expect((await outbox.priorEffects('dets', [d.detection_id], [])).recorded_detection_ids.size).toBe(0);
+    await outbox.recordDetections([
+      { detection: d, alert_id: 'alert-1', outcome: 'notified', received_at_ms: T0, timing: TIMING },
+      { detection: d2, alert_id: 'alert-1', outcome: 'suppressed', received_at_ms: T0 + 1, timing: TIMING },
+    ]);
+    expect([...(await outbox.priorEffects('dets', [d.detection_id, 'no-such-detection', d2.detection_id], [])).recorded_detection_ids].sort()).toEqual(
+      [d.detection_id, d2.detection_id].sort(),
+    );
+    expect((await outbox.priorEffects('someone-else', [d.detection_id], [])).recorded_detection_ids.size).toBe(0);
     expect(await outbox.listDetections('dets', 'alert-1')).toEqual([
       { detection: d, alert_id: 'alert-1', outcome: 'notified', received_at_ms: T0, timing: TIMING },
-      { detection: detection({ trigger: 'd2', tenant: 'dets' }), alert_id: 'alert-1', outcome: 'suppressed', received_at_ms: T0 + 1, timing: TIMING },
+      { detection: d2, alert_id: 'alert-1', outcome: 'suppressed', received_at_ms: T0 + 1, timing: TIMING },
     ]);
   });
 
@@ -97,10 +113,10 @@ describe('ClickHouse alert outbox (embedded engine)', () => {
     const stored = deliveryFor({ trigger: 'p1', tenant: 'prior' });
     const missing = deliveryFor({ trigger: 'p2', tenant: 'prior' });
     await outbox.appendDeliveries([stored]);
-    const seen = await outbox.priorEffects('prior', 'no-such-detection', [stored.delivery_id, missing.delivery_id]);
-    expect(seen.detection_recorded).toBe(false);
+    const seen = await outbox.priorEffects('prior', ['no-such-detection'], [stored.delivery_id, missing.delivery_id]);
+    expect(seen.recorded_detection_ids.size).toBe(0);
     expect([...seen.stored_delivery_ids]).toEqual([stored.delivery_id]);
-    expect([...(await outbox.priorEffects('someone-else', 'no-such-detection', [stored.delivery_id])).stored_delivery_ids]).toEqual([]);
+    expect([...(await outbox.priorEffects('someone-else', ['no-such-detection'], [stored.delivery_id])).stored_delivery_ids]).toEqual([]);
     expect((await outbox.pendingDeliveries()).filter((d) => d.tenant === 'prior')).toEqual([stored]);
   });
 

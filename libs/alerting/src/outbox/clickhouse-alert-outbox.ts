@@ -221,55 +221,55 @@ export class ClickHouseAlertOutbox implements AlertOutbox {
     this.deliveries = tables.table(ALERTING_TABLES.deliveries);
   }
 
-  async priorEffects(tenant: string, detectionId: string, deliveryIds: readonly string[]): Promise<PriorEffects> {
+  async priorEffects(tenant: string, detectionIds: readonly string[], deliveryIds: readonly string[]): Promise<PriorEffects> {
     // One statement rather than two: on the alert path every round trip to the engine is latency.
     const rows = await this.select<{ kind: 'detection' | 'delivery'; id: string }>(
-      `SELECT 'detection' AS kind, detection_id AS id FROM ${this.detections} WHERE tenant = {tenant:String} AND detection_id = {id:String} LIMIT 1
+      `SELECT DISTINCT 'detection' AS kind, detection_id AS id FROM ${this.detections} WHERE tenant = {tenant:String} AND detection_id IN {detections:Array(String)}
        UNION ALL
-       SELECT DISTINCT 'delivery' AS kind, delivery_id AS id FROM ${this.deliveries} WHERE tenant = {tenant:String} AND delivery_id IN {ids:Array(String)}`,
-      { tenant, id: detectionId, ids: deliveryIds },
+       SELECT DISTINCT 'delivery' AS kind, delivery_id AS id FROM ${this.deliveries} WHERE tenant = {tenant:String} AND delivery_id IN {deliveries:Array(String)}`,
+      { tenant, detections: detectionIds, deliveries: deliveryIds },
     );
     return {
-      detection_recorded: rows.some((r) => r.kind === 'detection'),
+      recorded_detection_ids: new Set(rows.filter((r) => r.kind === 'detection').map((r) => r.id)),
       stored_delivery_ids: new Set(rows.filter((r) => r.kind === 'delivery').map((r) => r.id)),
     };
   }
 
-  async recordDetection(record: DetectionRecord): Promise<void> {
-    const d = record.detection;
+  async recordDetections(records: DetectionRecord[]): Promise<void> {
+    if (records.length === 0) return;
     await this.client.insert({
       table: this.detections,
       format: 'JSONEachRow',
-      values: [
-        {
-          tenant: d.tenant,
-          detection_id: d.detection_id,
-          group_key: d.group_key,
-          alert_id: record.alert_id,
-          rule_id: d.rule_id,
-          severity: d.severity,
-          principal_id: d.principal_id,
-          trigger_event_id: d.trigger_event_id,
-          outcome: record.outcome,
-          received_at: fromMs(record.received_at_ms),
-          occurred_at: fromRfc3339(record.timing.occurred_at),
-          ingested_at: fromRfc3339(record.timing.ingested_at),
-          detection: JSON.stringify(d),
-        },
-      ],
+      values: records.map(({ detection: d, alert_id, outcome, received_at_ms, timing }) => ({
+        tenant: d.tenant,
+        detection_id: d.detection_id,
+        group_key: d.group_key,
+        alert_id,
+        rule_id: d.rule_id,
+        severity: d.severity,
+        principal_id: d.principal_id,
+        trigger_event_id: d.trigger_event_id,
+        outcome,
+        received_at: fromMs(received_at_ms),
+        occurred_at: fromRfc3339(timing.occurred_at),
+        ingested_at: fromRfc3339(timing.ingested_at),
+        detection: JSON.stringify(d),
+      })),
     });
   }
 
-  async latestAlert(tenant: string, groupKey: string): Promise<AlertState | null> {
-    const [row] = await this.select<AlertRow>(
-      `SELECT * FROM ${this.alerts} FINAL WHERE tenant = {tenant:String} AND group_key = {group:String} ORDER BY episode DESC LIMIT 1`,
-      { tenant, group: groupKey },
+  async latestAlerts(tenant: string, groupKeys: readonly string[]): Promise<Map<string, AlertState>> {
+    if (groupKeys.length === 0) return new Map();
+    const rows = await this.select<AlertRow>(
+      `SELECT * FROM ${this.alerts} FINAL WHERE tenant = {tenant:String} AND group_key IN {groups:Array(String)}
+       ORDER BY group_key, episode DESC LIMIT 1 BY group_key`,
+      { tenant, groups: groupKeys },
     );
-    return row === undefined ? null : rowToAlert(row);
+    return new Map(rows.map((row) => [row.group_key, rowToAlert(row)]));
   }
 
-  async saveAlert(alert: AlertState): Promise<void> {
-    await this.client.insert({ table: this.alerts, format: 'JSONEachRow', values: [alertToRow(alert)] });
+  async saveAlerts(alerts: AlertState[]): Promise<void> {
+    if (alerts.length > 0) await this.client.insert({ table: this.alerts, format: 'JSONEachRow', values: alerts.map(alertToRow) });
   }
 
   async enqueue(deliveries: DeliveryRecord[]): Promise<DeliveryRecord[]> {

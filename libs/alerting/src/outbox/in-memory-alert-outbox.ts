@@ -21,25 +21,32 @@ export class InMemoryAlertOutbox implements AlertOutbox {
   readonly detectionRows: DetectionRecord[] = [];
   readonly deliveryRows: DeliveryRecord[] = [];
 
-  async priorEffects(tenant: string, detectionId: string, deliveryIds: readonly string[]): Promise<PriorEffects> {
-    const wanted = new Set(deliveryIds);
+  async priorEffects(tenant: string, detectionIds: readonly string[], deliveryIds: readonly string[]): Promise<PriorEffects> {
+    const detections = new Set(detectionIds);
+    const deliveries = new Set(deliveryIds);
     return {
-      detection_recorded: this.detectionRows.some((r) => r.detection.tenant === tenant && r.detection.detection_id === detectionId),
-      stored_delivery_ids: new Set(this.deliveryRows.filter((d) => d.tenant === tenant && wanted.has(d.delivery_id)).map((d) => d.delivery_id)),
+      recorded_detection_ids: new Set(this.detectionRows.filter((r) => r.detection.tenant === tenant && detections.has(r.detection.detection_id)).map((r) => r.detection.detection_id)),
+      stored_delivery_ids: new Set(this.deliveryRows.filter((d) => d.tenant === tenant && deliveries.has(d.delivery_id)).map((d) => d.delivery_id)),
     };
   }
 
-  async recordDetection(record: DetectionRecord): Promise<void> {
-    this.detectionRows.push(structuredClone(record));
+  async recordDetections(records: DetectionRecord[]): Promise<void> {
+    this.detectionRows.push(...records.map((r) => structuredClone(r)));
   }
 
-  async latestAlert(tenant: string, groupKey: string): Promise<AlertState | null> {
-    const alerts = this.alerts(tenant).filter((a) => a.group_key === groupKey);
-    return alerts.reduce<AlertState | null>((best, a) => (best === null || a.episode > best.episode ? a : best), null);
+  async latestAlerts(tenant: string, groupKeys: readonly string[]): Promise<Map<string, AlertState>> {
+    const wanted = new Set(groupKeys);
+    const latest = new Map<string, AlertState>();
+    for (const a of this.alerts(tenant)) {
+      if (!wanted.has(a.group_key)) continue;
+      const held = latest.get(a.group_key);
+      if (held === undefined || a.episode > held.episode) latest.set(a.group_key, a);
+    }
+    return latest;
   }
 
-  async saveAlert(alert: AlertState): Promise<void> {
-    this.alertRows.push(structuredClone(alert));
+  async saveAlerts(alerts: AlertState[]): Promise<void> {
+    this.alertRows.push(...alerts.map((a) => structuredClone(a)));
   }
 
   async enqueue(deliveries: DeliveryRecord[]): Promise<DeliveryRecord[]> {
