@@ -53,13 +53,14 @@ const RECORD_ATTEMPTS = 5;
 /**
  * From detections to sinks, through the outbox:
  *
- * 1. `accept(detection)`: under a per-group lock, skip a detection_id
- *    already stored (detections are at-least-once; this read also finds
- *    the detection's deliveries a crash left behind), decide with the
- *    AlertGrouper, write the deliveries (pending) to the outbox, start
- *    sending them, then store the alert state and the detection. The order
- *    makes a crash at any point safe: whatever was not stored is redone when
- *    the detection is delivered again, and redoing lands on the same ids.
+ * 1. `accept(detection)`, or `acceptAll` for a batch's: under the groups'
+ *    locks, skip a detection_id already stored (detections are
+ *    at-least-once; this read also finds the detection's deliveries a crash
+ *    left behind), decide with the AlertGrouper, write the deliveries
+ *    (pending) to the outbox, start sending them, then store the alert
+ *    state and the detection. The order makes a crash at any point safe:
+ *    whatever was not stored is redone when the detection is delivered
+ *    again, and redoing lands on the same ids.
  * 2. Each delivery is attempted; every outcome is appended to the outbox.
  *    Retriable failures come back after a capped, jittered backoff;
  *    permanent ones stay listed as failed.
@@ -127,7 +128,7 @@ export class AlertDispatcher {
   /**
    * A batch's detections at once, each with the outcome `accept` would give
    * it in this order: under all their groups' locks (taken in one order, so
-   * two batches never wait on each other), one read of what the outbox
+   * batches that share groups cannot deadlock), one read of what the outbox
    * already has, then one write per table (deliveries, alerts, detection
    * records, in the crash-safe order). The engine's cost per statement is
    * paid per batch, not per detection, which is what an alert storm needs.
