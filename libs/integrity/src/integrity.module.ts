@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Module } from '@nestjs/common';
 import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
+import { LOGGER, type Logger } from '@warden/telemetry';
 import { AuditDigestRepository } from './digest/audit-digest.repository.js';
 import { DigestWriter } from './digest/digest-writer.js';
 import { INTEGRITY_KEYRING } from './integrity.di-tokens.js';
@@ -9,6 +10,9 @@ import { AuditKeyRepository } from './keys/audit-key.repository.js';
 import { parseIntegrityConfig } from './keys/integrity-config.schema.js';
 import { type IntegrityKeyring, loadIntegrityKeyring } from './keys/integrity-keyring.js';
 import { ChainVerifier } from './verify/chain-verifier.js';
+
+/** Attempts at storing a batch's digest (about 3 s of backoff at the default policy) before its write fails. */
+const DIGEST_ATTEMPTS = 5;
 
 /**
  * The keyring, the digest writer and the chain verifier, over the storage
@@ -34,9 +38,15 @@ import { ChainVerifier } from './verify/chain-verifier.js';
     },
     {
       provide: DigestWriter,
-      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES, AuditKeyRepository, INTEGRITY_KEYRING],
-      useFactory: (c: ClickHouseClient, t: TableNames, keys: AuditKeyRepository, keyring: IntegrityKeyring) =>
-        new DigestWriter(new AuditDigestRepository(c, t), keys, keyring),
+      inject: [CLICKHOUSE_CLIENT, TABLE_NAMES, AuditKeyRepository, INTEGRITY_KEYRING, WARDEN_CONFIG, LOGGER],
+      useFactory: (c: ClickHouseClient, t: TableNames, keys: AuditKeyRepository, keyring: IntegrityKeyring, config: WardenConfig, logger: Logger) =>
+        new DigestWriter(new AuditDigestRepository(c, t), keys, keyring, undefined, {
+          policy: config.retry,
+          maxAttempts: DIGEST_ATTEMPTS,
+          onRetry: (error, attempt, delayMs) =>
+            // The engine's message may quote the statement: its start says what failed.
+            logger.warn({ attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } }, 'storing a digest failed; retrying'),
+        }),
     },
     {
       provide: ChainVerifier,

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { UtcInstant } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
-import { AuditDigestRepository, AuditKeyRepository, DigestWriter, INTEGRITY_MIGRATIONS, IntegrityKeyring } from '@warden/integrity';
+import { AuditDigestRepository, AuditKeyRepository, ChainVerifier, DigestWriter, INTEGRITY_MIGRATIONS, IntegrityKeyring } from '@warden/integrity';
 import { AgentActionRepository, MIGRATIONS, Migrator, RejectedEventRepository, TableNames, createClickHouseClient } from '@warden/storage';
 import { agentAction, tempDir } from '@warden/testing';
 import pino from 'pino';
@@ -58,6 +58,23 @@ class GatedDigests extends AuditDigestRepository {
   }
 }
 
+/** The real digest repository, whose next inserts fail: `lostReply` ones after the row landed, the others before. */
+class FailingDigests extends AuditDigestRepository {
+  failures: ('lostReply' | 'refused')[] = [];
+  /** Called as a failure is thrown. */
+  onFailure = () => {};
+
+  override async insert(...args: Parameters<AuditDigestRepository['insert']>): Promise<void> {
+    const failure = this.failures.shift();
+    if (failure) this.onFailure();
+    if (failure === 'refused') throw new Error('clickhouse: connection refused');
+    await super.insert(...args);
+    if (failure === 'lostReply') throw new Error('clickhouse: socket hang up');
+  }
+}
+
+const keyring = IntegrityKeyring.generate();
+
 function ingestService(
   actions: AgentActionRepository = new AgentActionRepository(client, tables),
   metrics = new IngestMetrics(),
@@ -67,7 +84,7 @@ function ingestService(
     actions,
     new RejectedEventRepository(client, tables),
     metrics,
-    new DigestWriter(digests, new AuditKeyRepository(client, tables), IntegrityKeyring.generate()),
+    new DigestWriter(digests, new AuditKeyRepository(client, tables), keyring, undefined, { policy: { initialMs: 5, maxMs: 20 }, maxAttempts: 3 }),
     pino({ level: 'silent' }),
     // Unpaced: these specs are about order and checkpoints, not the engine's CPU.
     { ingest: { minWriteIntervalMs: 0 } },
@@ -133,6 +150,43 @@ describe('the integrity chain', () => {
     const chain = await digests.window(tenant, startSeq, startSeq + 2);
     expect(chain.map((d) => d.event_ids)).toEqual([ids(first), ids(second)]);
     expect(chain[1].prev_digest).toBe(chain[0].digest);
+  });
+});
+
+describe('a digest whose insert fails', () => {
+  const verify = (tenant: string) => new ChainVerifier(client, tables, keyring).verify({ tenant });
+  const events = (tenant: string, tag: string) => Array.from({ length: 3 }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant }));
+
+  it('is stored again, and a later write waits for it rather than overtaking it', async () => {
+    const digests = new FailingDigests(client, tables);
+    const ingest = ingestService(undefined, undefined, digests);
+    const tenant = `refused-${Date.now()}`;
+    digests.failures = ['refused', 'refused'];
+    const [first, second] = [events(tenant, 'rf-a'), events(tenant, 'rf-b')];
+    // The second write goes in as the first one's digest fails: its own digest must wait for the first.
+    let secondStored: Promise<unknown> | undefined;
+    digests.onFailure = () => (secondStored ??= ingest.store(second));
+    expect(await ingest.store(first)).toMatchObject({ inserted: 3 });
+    expect(await secondStored).toMatchObject({ inserted: 3 });
+    expect((await digests.window(tenant, 0, 10)).map((d) => d.event_ids)).toEqual([ids(first), ids(second)]);
+    expect(await verify(tenant)).toEqual({ ok: true, checked_batches: 2, checked_events: 6 });
+  });
+
+  it('is not chained twice when it landed though the call failed', async () => {
+    const digests = new FailingDigests(client, tables);
+    const ingest = ingestService(undefined, undefined, digests);
+    const tenant = `lost-${Date.now()}`;
+    await ingest.store(events(tenant, 'lr-0'));
+    digests.failures = ['lostReply'];
+    const batch = events(tenant, 'lr-a');
+    expect(await ingest.store(batch)).toMatchObject({ inserted: 3 });
+    await ingest.store(events(tenant, 'lr-b'));
+    expect((await digests.window(tenant, 0, 10)).map((d) => [d.seq, d.event_ids[0]])).toEqual([
+      [1, 'lr-0-0'],
+      [2, 'lr-a-0'],
+      [3, 'lr-b-0'],
+    ]);
+    expect(await verify(tenant)).toEqual({ ok: true, checked_batches: 3, checked_events: 9 });
   });
 });
 

@@ -95,6 +95,12 @@ export class AuditDigestRepository {
     return row && Number(row.n) > 0 ? { min: Number(row.lo), max: Number(row.hi) } : null;
   }
 
+  /** The batch stored with this ingest time (a write's own, unique per tenant), or null. */
+  async atIngestTime(tenant: string, ingestedAt: string): Promise<AuditDigestRow | null> {
+    const [row] = await this.select(`WHERE tenant = {tenant:String} AND ingested_at = {at:DateTime64(6, 'UTC')} ORDER BY seq DESC LIMIT 1`, { tenant, at: ingestedAt });
+    return row ?? null;
+  }
+
   /** The batch just before seq (the anchor a ranged check links its first batch to). */
   async before(tenant: string, seq: number): Promise<AuditDigestRow | null> {
     const [row] = await this.select(`WHERE tenant = {tenant:String} AND seq < {seq:UInt64} ORDER BY seq DESC, digest LIMIT 1`, { tenant, seq });

@@ -1,4 +1,4 @@
-import { KeyedMutex, type UtcInstant, instantFromDate, parseRfc3339, toClickHouseDateTime64 } from '@warden/common';
+import { DomainError, KeyedMutex, type RetryPolicy, type UtcInstant, instantFromDate, isProgrammingError, parseRfc3339, retry, toClickHouseDateTime64 } from '@warden/common';
 import { AGENT_ACTION_COLUMNS, type AgentActionRow } from '@warden/storage';
 import { InvalidDigestBatchError } from '../integrity.errors.js';
 import type { IntegrityKeyring } from '../keys/integrity-keyring.js';
@@ -47,9 +47,19 @@ const CLICKHOUSE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
  * One writer per tenant chain: two processes appending to the same tenant
  * would fork it (both write seq N+1), which the verifier reports.
  */
+/** How a failed digest insert is retried before `append` rejects. */
+export interface DigestRetry {
+  policy: RetryPolicy;
+  /** Attempts in all (1: no retry). */
+  maxAttempts: number;
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
 export class DigestWriter {
   private readonly perTenant = new KeyedMutex();
   private readonly heads = new Map<string, ChainHead>();
+  /** Tenants whose last insert failed: it may have landed all the same (a lost reply). */
+  private readonly unsure = new Set<string>();
   private keyRegistered: Promise<void> | null = null;
 
   constructor(
@@ -57,54 +67,79 @@ export class DigestWriter {
     private readonly keys: AuditKeyRepository,
     private readonly keyring: IntegrityKeyring,
     private readonly clock: () => Date = () => new Date(),
+    private readonly retrying: DigestRetry = { policy: { initialMs: 100, maxMs: 2_000 }, maxAttempts: 1 },
   ) {}
 
   /**
    * Digests, signs and stores one batch of newly stored events of a tenant,
    * in the order they were inserted. `ingestedAt` is the instant written on
    * their rows. Returns the digest row, or null for an empty batch (nothing
-   * is chained).
+   * is chained). Safe to call again after it failed: a batch whose insert
+   * landed despite the failure is found and returned, not chained twice.
    */
   async append(tenant: string, events: readonly DigestInput[], ingestedAt: UtcInstant): Promise<AuditDigestRow | null> {
     if (events.length === 0) return null;
     const digested = digestEvents(tenant, events);
     // Into the tenant's queue before anything is awaited: appends are chained in call order.
-    return this.perTenant.run(tenant, async () => {
-      await this.registerKeyOnce();
-      const head = this.heads.get(tenant) ?? (await this.digests.head(tenant)) ?? { seq: 0, digest: GENESIS_DIGEST };
-      const seq = head.seq + 1;
-      const ingested_at = toClickHouseDateTime64(ingestedAt);
-      const digest = batchDigest({ tenant, seq, prev_digest: head.digest, ingested_at, events: digested });
-      const occurred = digested.map((e) => e.occurred_at);
-      const row: AuditDigestRow = {
-        tenant,
-        seq,
-        prev_digest: head.digest,
-        digest,
-        signature: this.keyring.sign(Buffer.from(digest, 'hex')),
-        key_id: this.keyring.keyId,
-        event_count: digested.length,
-        event_ids: digested.map((e) => e.event_id),
-        event_occurred_at: occurred,
-        event_hashes: digested.map((e) => e.hash),
-        // Fixed-width text in UTC, so text order is time order.
-        first_occurred_at: occurred.reduce((a, b) => (b < a ? b : a)),
-        last_occurred_at: occurred.reduce((a, b) => (b > a ? b : a)),
-        ingested_at,
-        created_at: toClickHouseDateTime64(instantFromDate(this.clock())),
-      };
-      try {
-        await this.digests.insert(row);
-      } catch (error) {
-        // The row may have landed even though the call failed (a lost reply):
-        // read the head again next time instead of trusting memory, so a
-        // retry never writes a second batch with the same seq.
-        this.heads.delete(tenant);
-        throw error;
+    // Retried while holding the tenant's chain, so a later batch never overtakes one that failed:
+    // its rows are stored, and rows that no digest accounts for read as tampering to the verifier.
+    return this.perTenant.run(tenant, () =>
+      retry({
+        policy: this.retrying.policy,
+        maxAttempts: this.retrying.maxAttempts,
+        isRetriable: (error) => !isProgrammingError(error) && !(error instanceof DomainError),
+        onRetry: (error, attempt, delayMs) => this.retrying.onRetry?.(error, attempt, delayMs),
+        task: () => this.appendOnce(tenant, digested, ingestedAt),
+      }),
+    );
+  }
+
+  private async appendOnce(tenant: string, digested: DigestedEvent[], ingestedAt: UtcInstant): Promise<AuditDigestRow> {
+    await this.registerKeyOnce();
+    const ingested_at = toClickHouseDateTime64(ingestedAt);
+    if (this.unsure.has(tenant)) {
+      // Appending this batch again after a failed insert: if that insert landed, the chain
+      // has it already, and a second row would list its events twice.
+      const landed = await this.digests.atIngestTime(tenant, ingested_at);
+      this.unsure.delete(tenant);
+      if (landed && sameEvents(landed.event_ids, digested)) {
+        this.heads.set(tenant, { seq: landed.seq, digest: landed.digest });
+        return landed;
       }
-      this.heads.set(tenant, { seq, digest });
-      return row;
-    });
+    }
+    const head = this.heads.get(tenant) ?? (await this.digests.head(tenant)) ?? { seq: 0, digest: GENESIS_DIGEST };
+    const seq = head.seq + 1;
+    const digest = batchDigest({ tenant, seq, prev_digest: head.digest, ingested_at, events: digested });
+    const occurred = digested.map((e) => e.occurred_at);
+    const row: AuditDigestRow = {
+      tenant,
+      seq,
+      prev_digest: head.digest,
+      digest,
+      signature: this.keyring.sign(Buffer.from(digest, 'hex')),
+      key_id: this.keyring.keyId,
+      event_count: digested.length,
+      event_ids: digested.map((e) => e.event_id),
+      event_occurred_at: occurred,
+      event_hashes: digested.map((e) => e.hash),
+      // Fixed-width text in UTC, so text order is time order.
+      first_occurred_at: occurred.reduce((a, b) => (b < a ? b : a)),
+      last_occurred_at: occurred.reduce((a, b) => (b > a ? b : a)),
+      ingested_at,
+      created_at: toClickHouseDateTime64(instantFromDate(this.clock())),
+    };
+    try {
+      await this.digests.insert(row);
+    } catch (error) {
+      // The row may have landed even though the call failed (a lost reply):
+      // read the head again next time instead of trusting memory, so a
+      // retry never writes a second batch with the same seq.
+      this.heads.delete(tenant);
+      this.unsure.add(tenant);
+      throw error;
+    }
+    this.heads.set(tenant, { seq, digest });
+    return row;
   }
 
   /** Publishes the signing key's public half once per process, before its first digest. */
@@ -115,6 +150,10 @@ export class DigestWriter {
     });
     return this.keyRegistered;
   }
+}
+
+function sameEvents(stored: readonly string[], events: readonly DigestedEvent[]): boolean {
+  return stored.length === events.length && stored.every((id, i) => id === events[i].event_id);
 }
 
 /** Hashes each event, refusing a batch that cannot be what was stored: these are wiring bugs, caught before anything is signed. */
