@@ -43,6 +43,12 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const TRIGGER_EVERY_MS = Number(process.env.BENCH_TRIGGER_EVERY_MS ?? 1000);
 /** Benign traffic only, before the first trigger: the consumer has joined and is at steady state. */
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
+/**
+ * Before Warden starts: the same rate to a throwaway topic, so the broker's
+ * JIT is warm. Without it, the first runs after `npm run kafka:up` were the
+ * slowest of a day's (p99 6–8 s against 1–3 s for the runs after them).
+ */
+const BROKER_WARMUP_S = Number(process.env.BENCH_BROKER_WARMUP_S ?? 20);
 /** After production ends, how long to wait for the last alerts and for the consumer to drain. */
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 60);
 const PARTITIONS = 6;
@@ -105,6 +111,13 @@ async function main(): Promise<ScenarioResult> {
   const group = `bench-detection-latency-${stamp}`;
   const tag = `dl${stamp.toString(36)}`;
   await createTopic(brokers, topic, PARTITIONS);
+  const warmTopic = `${topic}-broker-warmup`;
+  if (BROKER_WARMUP_S > 0) {
+    await createTopic(brokers, warmTopic, PARTITIONS);
+    console.log(`warming the broker up: ${RATE.toLocaleString()} events/s for ${BROKER_WARMUP_S} s to ${warmTopic} …`);
+    await spawnSteadyProducer({ brokers, topic: warmTopic, rate: RATE, durationS: BROKER_WARMUP_S, tag: `${tag}w` }).done;
+    await deleteTopics(brokers, [warmTopic]);
+  }
 
   const receiver = await startWebhookReceiver();
   const data = tempDir('warden-bench-');
@@ -296,6 +309,7 @@ async function main(): Promise<ScenarioResult> {
         rate: RATE,
         duration_s: DURATION_S,
         warmup_s: WARMUP_S,
+        broker_warmup_s: BROKER_WARMUP_S,
         trigger_every_ms: TRIGGER_EVERY_MS,
         partitions: PARTITIONS,
         trigger: `agent (own principal per trigger) permission.grant on a restricted drive.folder, audience 12 → 40,000, scope team → org; fires ${TRIGGER_RULE} and ${TRIGGER_SIDE_RULE}`,
