@@ -171,8 +171,7 @@ export class AlertDispatcher {
     const now = this.clock();
     const recorded = new Set<string>();
     const results: AcceptResult[] = [];
-    const checked: DeliveryRecord[] = [];
-    const unchecked: DeliveryRecord[] = [];
+    const fresh: DeliveryRecord[] = [];
     const alerts: AlertState[] = [];
     const records: DetectionRecord[] = [];
     for (const { detection, timing } of items) {
@@ -191,13 +190,9 @@ export class AlertDispatcher {
         continue;
       }
       const decision = this.grouper.decide(previous, detection, now);
-      const deliveries = decision.notifications.map((p) => newDelivery(p, p.action === 'trigger' ? timing : null, now));
-      const triggerIds = new Set(triggerIdsOf(detection));
-      // Deliveries whose ids were looked up above are written unless stored; any other is checked when written.
-      for (const d of deliveries) {
-        if (!triggerIds.has(d.delivery_id)) unchecked.push(d);
-        else if (!effects.stored_delivery_ids.has(d.delivery_id)) checked.push(d);
-      }
+      // A detection plans only triggers, whose ids were looked up above: those stored are not written again.
+      const deliveries = decision.notifications.map((p) => newDelivery(p, timing, now));
+      fresh.push(...deliveries.filter((d) => !effects.stored_delivery_ids.has(d.delivery_id)));
       states.set(group, decision.alert);
       alerts.push(decision.alert);
       records.push({ detection, alert_id: decision.alert.alert_id, outcome: decision.outcome, received_at_ms: now, timing });
@@ -217,8 +212,7 @@ export class AlertDispatcher {
       });
     }
     // Enqueue before send, then the alerts, then the records: a crash anywhere is redone by a redelivery.
-    const [, enqueued] = await Promise.all([checked.length > 0 ? outbox.appendDeliveries(checked) : undefined, unchecked.length > 0 ? outbox.enqueue(unchecked) : []]);
-    const fresh = [...checked, ...enqueued];
+    await outbox.appendDeliveries(fresh);
     for (const delivery of fresh) this.schedule(delivery);
     await outbox.saveAlerts(alerts);
     for (const alert of alerts) this.remember(alert);

@@ -47,7 +47,11 @@ export class ClickHouseActionHistory implements ActionHistoryPort {
     }
     const answers = questions.map(() => false);
     const byTenant = new Map<string, number[]>();
-    questions.forEach((q, i) => byTenant.set(q.tenant, [...(byTenant.get(q.tenant) ?? []), i]));
+    questions.forEach((q, i) => {
+      const indices = byTenant.get(q.tenant);
+      if (indices) indices.push(i);
+      else byTenant.set(q.tenant, [i]);
+    });
     const reads: Promise<void>[] = [];
     for (const [tenant, indices] of byTenant) {
       for (let start = 0; start < indices.length; start += MAX_QUESTIONS_PER_READ) {

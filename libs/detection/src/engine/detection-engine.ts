@@ -174,15 +174,7 @@ export class DetectionEngine {
    * what `evaluate` finds stays the same. Not serialised: it only reads.
    */
   prefetch(events: readonly AgentAction[]): void {
-    const timed: TimedEvent[] = [];
-    for (const event of events) {
-      try {
-        timed.push({ event, atMs: eventTimeMs(event.occurred_at) });
-      } catch {
-        // evaluate reports the bad time; there is nothing to read ahead for it.
-      }
-    }
-    for (const { evaluator } of this.active) evaluator.prefetch?.(timed);
+    for (const { evaluator } of this.active) evaluator.prefetch?.(events);
   }
 
   /**

@@ -44,9 +44,11 @@ export interface RuleEvaluator {
   /**
    * Optional: events about to be stored, before `evaluate` sees them. A rule
    * that reads storage may start those reads now so they overlap the insert;
-   * it must not change what `evaluate` will find, and must not throw.
+   * it must not change what `evaluate` will find, and must not throw. The
+   * events are not yet timed: this runs on the ingest path, so a rule reads
+   * the time only of the events it asks about.
    */
-  prefetch?(events: readonly TimedEvent[]): void;
+  prefetch?(events: readonly AgentAction[]): void;
   /** Forget state that can no longer matter once event time has reached `watermarkMs`. */
   sweep(watermarkMs: number): void;
   /** Entries held, for memory accounting and tests. */

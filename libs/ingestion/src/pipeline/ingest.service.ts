@@ -284,12 +284,13 @@ export class IngestService {
     this.writing.add(writing);
     let followed: Promise<void>;
     const stored = fresh.map((batch) => batch.map((p) => p.event));
-    if (rows.length > 0) this.beforeInsert(stored.flat());
+    const storedEvents = stored.flat();
+    if (rows.length > 0) this.beforeInsert(storedEvents);
     try {
       await this.actions.insert(rows.map((p) => p.row));
       // Stored: detection may start now, while the digest is chained. The write as a whole
       // (and so the acknowledgement) still waits for the digest.
-      followed = rows.length > 0 ? this.follow(stored.flat(), now) : Promise.resolve();
+      followed = rows.length > 0 ? this.follow(storedEvents, now) : Promise.resolve();
     } finally {
       this.writing.delete(writing);
     }

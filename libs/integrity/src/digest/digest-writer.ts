@@ -39,14 +39,6 @@ export function digestInputFromRow(row: AgentActionRow): DigestInput {
 
 const CLICKHOUSE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 
-/**
- * Appends one signed digest per stored batch to its tenant's chain. Appends
- * for one tenant run one at a time, in call order; the chain head is kept in
- * memory and read from `audit_digests` the first time a tenant is seen.
- *
- * One writer per tenant chain: two processes appending to the same tenant
- * would fork it (both write seq N+1), which the verifier reports.
- */
 /** How a failed digest insert is retried before `append` rejects. */
 export interface DigestRetry {
   policy: RetryPolicy;
@@ -55,6 +47,14 @@ export interface DigestRetry {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
+/**
+ * Appends one signed digest per stored batch to its tenant's chain. Appends
+ * for one tenant run one at a time, in call order; the chain head is kept in
+ * memory and read from `audit_digests` the first time a tenant is seen.
+ *
+ * One writer per tenant chain: two processes appending to the same tenant
+ * would fork it (both write seq N+1), which the verifier reports.
+ */
 export class DigestWriter {
   private readonly perTenant = new KeyedMutex();
   private readonly heads = new Map<string, ChainHead>();

@@ -1,9 +1,10 @@
+import type { AgentAction } from '@warden/contracts';
 import { compileCondition, type EventPredicate } from '../../condition/condition.compiler.js';
 import { HistoryUnavailableError } from '../../detection.errors.js';
 import type { ActionHistoryPort, PriorQuestion } from '../../history/action-history.port.js';
 import type { RuleOf } from '../../rules/rule.schema.js';
 import { formatDuration } from '../../time/duration.js';
-import { isoFromMs } from '../../time/event-time.js';
+import { eventTimeMs, isoFromMs } from '../../time/event-time.js';
 import { describeEvent } from '../describe-event.js';
 import { evidenceOf, type Finding, type RuleEvaluator, type TimedEvent } from '../rule-evaluator.js';
 
@@ -57,10 +58,16 @@ export class FirstSeenEvaluator implements RuleEvaluator {
    * event's own time, and nothing of its key in the batch is earlier. Later
    * events of a key are answered by the sightings, as in `evaluate`.
    */
-  prefetch(events: readonly TimedEvent[]): void {
+  prefetch(events: readonly AgentAction[]): void {
     const earliest = new Map<string, TimedEvent>();
-    for (const e of events) {
-      if (!this.when(e.event)) continue;
+    for (const event of events) {
+      if (!this.when(event)) continue;
+      let e: TimedEvent;
+      try {
+        e = { event, atMs: eventTimeMs(event.occurred_at) };
+      } catch {
+        continue; // evaluate reports the bad time; there is nothing to read ahead for it.
+      }
       const key = this.key(e);
       const first = earliest.get(key);
       if (!first || e.atMs < first.atMs) earliest.set(key, e);
@@ -85,8 +92,9 @@ export class FirstSeenEvaluator implements RuleEvaluator {
     if (!this.when(e.event)) return [];
     const key = this.key(e);
     const { lookback } = this.rule.params;
-    const early = this.early.get(earlyId(e));
-    if (early) this.early.delete(earlyId(e));
+    const id = earlyId(e);
+    const early = this.early.get(id);
+    if (early) this.early.delete(id);
     if (this.sighted(key, e)) {
       this.remember(key, e);
       return [];
