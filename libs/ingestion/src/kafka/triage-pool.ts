@@ -3,11 +3,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ConsumedMessage } from './kafka-message.js';
+import { type PackedMessages, asBuffer, bufferHeaders, packMessages } from './packed-messages.js';
 import { type TriagedChunk, triageChunk } from './partition-chunk.js';
 
 export interface TriageRequest {
   id: number;
-  messages: ConsumedMessage[];
+  messages: PackedMessages;
   origin: { topic: string; partition: number };
   now: number;
 }
@@ -41,21 +42,6 @@ function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-/** Structured clone turns a Buffer into a plain Uint8Array: view the same bytes as a Buffer again (no copy). */
-export function asBuffer<T>(value: T): T extends Uint8Array ? Buffer : T {
-  return (value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value) as T extends Uint8Array ? Buffer : T;
-}
-
-type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-
-/** Headers with every byte value as a Buffer again. */
-export function withBufferHeaders<H extends Headers | undefined>(headers: H): H {
-  if (!headers) return headers;
-  const out: Headers = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = Array.isArray(value) ? value.map((v) => asBuffer(v)) : asBuffer(value);
-  return out as H;
-}
-
 // The same classes come back, so the caller's retry policy (JavaScript faults are bugs, never retried) still applies.
 const ERROR_TYPES: Record<string, new (message: string) => Error> = { TypeError, RangeError, SyntaxError, ReferenceError };
 
@@ -79,16 +65,12 @@ export class TriagePool {
     if (this.closed) return Promise.reject(new Error('the triage pool is closed'));
     const target = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    // Only what triage reads crosses the thread boundary (kafkajs messages carry more).
-    const request: TriageRequest = {
-      id,
-      messages: messages.map(({ key, value, offset, headers }) => ({ key, value, offset, headers })),
-      origin,
-      now: now.getTime(),
-    };
+    // Only what triage reads crosses the thread boundary, copied out of the fetch response and transferred.
+    const packed = packMessages(messages);
+    const request: TriageRequest = { id, messages: packed, origin, now: now.getTime() };
     return new Promise<TriagedChunk>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
-      target.worker.postMessage(request);
+      target.worker.postMessage(request, [packed.bytes, packed.layout.buffer]);
     });
   }
 
@@ -108,7 +90,7 @@ export class TriagePool {
       if (reply.ok) {
         const chunk = reply.chunk;
         // Dead letters are produced as they came in: byte for byte, as Buffers.
-        chunk.deadLetters = chunk.deadLetters.map((d) => ({ key: asBuffer(d.key), value: asBuffer(d.value), headers: withBufferHeaders(d.headers) }));
+        chunk.deadLetters = chunk.deadLetters.map((d) => ({ key: asBuffer(d.key), value: asBuffer(d.value), headers: bufferHeaders(d.headers) }));
         pending.resolve(chunk);
       } else {
         const error = new (ERROR_TYPES[reply.error.name] ?? Error)(reply.error.message);

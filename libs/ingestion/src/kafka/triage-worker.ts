@@ -5,7 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { triageChunk } from './partition-chunk.js';
-import { type TriageReply, type TriageRequest, asBuffer, withBufferHeaders } from './triage-pool.js';
+import { unpackMessages } from './packed-messages.js';
+import type { TriageReply, TriageRequest } from './triage-pool.js';
 
 if (!parentPort) throw new Error('triage-worker must run as a worker thread');
 const port = parentPort;
@@ -13,8 +14,7 @@ const port = parentPort;
 port.on('message', (request: TriageRequest) => {
   let reply: TriageReply;
   try {
-    const messages = request.messages.map((m) => ({ offset: m.offset, key: asBuffer(m.key), value: asBuffer(m.value), headers: withBufferHeaders(m.headers) }));
-    reply = { id: request.id, ok: true, chunk: triageChunk(messages, request.origin, new Date(request.now)) };
+    reply = { id: request.id, ok: true, chunk: triageChunk(unpackMessages(request.messages), request.origin, new Date(request.now)) };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     reply = { id: request.id, ok: false, error: { name: e.name, message: e.message, stack: e.stack } };

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { tempDir } from '@warden/testing';
@@ -40,5 +41,58 @@ describe('the embedded engine behind several connections', () => {
       [pooled, pooled, single].map(async (c) => (await (await c.query({ query: 'SELECT count() AS n FROM warden_pool_spec.t', format: 'JSONEachRow' })).json<{ n: string }>())[0].n),
     );
     expect(counts.map(Number)).toEqual([2, 2, 2]);
+  });
+});
+
+describe('inserts into the embedded engine, handed over as bytes', () => {
+  const table = 'warden_pool_spec.rows';
+  const count = async () => Number((await (await single.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+  const body = (lines: string[]) => Readable.from([lines.join('\n') + '\n'], { objectMode: false });
+
+  beforeAll(async () => {
+    await single.command({ query: 'CREATE DATABASE IF NOT EXISTS warden_pool_spec' });
+    await single.command({ query: `CREATE TABLE IF NOT EXISTS ${table} (id String, at DateTime64(6, 'UTC'), doc String) ENGINE = MergeTree ORDER BY id` });
+  });
+
+  it('stores an encoded body with its column list, honouring the statement’s settings', async () => {
+    const before = await count();
+    const result = await single.exec({
+      query: `INSERT INTO \`warden_pool_spec\`.\`rows\` (id, at, doc) FORMAT JSONCompactEachRow`,
+      values: body(['["a","2026-11-01T00:00:00.5Z",{"k":1}]', '["b","2026-11-01 00:00:01",{"k":[2]}]']),
+      clickhouse_settings: { input_format_json_read_objects_as_strings: 1 },
+    });
+    result.stream.destroy();
+    expect(await count()).toBe(before + 2);
+    const rows = await (await single.query({ query: `SELECT id, toString(at) AS at, doc FROM ${table} WHERE id IN ('a', 'b') ORDER BY id`, format: 'JSONEachRow' })).json();
+    // date_time_input_format = best_effort (the client's own setting) read the RFC 3339 time; the object was kept as its text.
+    expect(rows).toEqual([
+      { id: 'a', at: '2026-11-01 00:00:00.500000', doc: '{"k":1}' },
+      { id: 'b', at: '2026-11-01 00:00:01.000000', doc: '{"k":[2]}' },
+    ]);
+  });
+
+  it('leaves no setting behind on the connection for the statements after it', async () => {
+    await single.exec({
+      query: `INSERT INTO ${table} (id, at, doc) FORMAT JSONCompactEachRow`,
+      values: body(['["c","2026-11-01 00:00:02","x"]']),
+      clickhouse_settings: { input_format_allow_errors_num: '7' },
+    });
+    const [{ v }] = await (await single.query({ query: "SELECT getSetting('input_format_allow_errors_num') AS v", format: 'JSONEachRow' })).json<{ v: string }>();
+    expect(Number(v)).toBe(0);
+  });
+
+  it('writes none of a body with a malformed row, and says what the engine could not parse', async () => {
+    const before = await count();
+    const lines = Array.from({ length: 10_000 }, (_, i) => `["bad-${i}","2026-11-01 00:00:03","x"]`);
+    lines.push('["last","not a time","x"]');
+    await expect(single.exec({ query: `INSERT INTO ${table} (id, at, doc) FORMAT JSONCompactEachRow`, values: body(lines) })).rejects.toThrow(/at|DateTime|parse/i);
+    expect(await count()).toBe(before);
+  });
+
+  it('treats a body of nothing but whitespace as nothing to insert', async () => {
+    const before = await count();
+    const result = await single.exec({ query: `INSERT INTO ${table} (id, at, doc) FORMAT JSONCompactEachRow`, values: body([]) });
+    result.stream.destroy();
+    expect(await count()).toBe(before);
   });
 });

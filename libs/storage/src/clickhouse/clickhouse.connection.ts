@@ -4,6 +4,7 @@ import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { type ClickHouseTarget, DEFAULT_EMBEDDED_CONNECTIONS } from '@warden/config';
 import { createChdbConnection } from 'chdb/connection';
 import { ConnectionPool } from './connection-pool.js';
+import { EmbeddedConnection } from './embedded-connection.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -32,7 +33,7 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
   const path = join(target.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
   // Connections on one path share the engine (and its data) and run side by side.
-  const pool = new ConnectionPool(Array.from({ length: target.connections ?? DEFAULT_EMBEDDED_CONNECTIONS }, () => createChdbConnection({ path })));
+  const pool = new ConnectionPool(Array.from({ length: target.connections ?? DEFAULT_EMBEDDED_CONNECTIONS }, () => new EmbeddedConnection(createChdbConnection({ path }))));
   // chdb types its Connection against its own copy of @clickhouse/client-common; the shapes are the same.
   return createClient({ ...common, connection: pool as unknown as ClientConnection });
 }
