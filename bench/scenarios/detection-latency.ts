@@ -75,12 +75,22 @@ async function waitReady(url: string, timeoutMs = 120_000): Promise<void> {
 interface Summary {
   count: number;
   p50: number;
+  p90: number;
   p99: number;
   max: number;
+  /** How many took longer than the 500 ms target: with ~55 triggers the p99 is the worst one or two. */
+  over_500ms: number;
 }
 function summarise(values: number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50: ms(quantile(sorted, 0.5)), p99: ms(quantile(sorted, 0.99)), max: ms(sorted[sorted.length - 1] ?? Number.NaN) };
+  return {
+    count: sorted.length,
+    p50: ms(quantile(sorted, 0.5)),
+    p90: ms(quantile(sorted, 0.9)),
+    p99: ms(quantile(sorted, 0.99)),
+    max: ms(sorted[sorted.length - 1] ?? Number.NaN),
+    over_500ms: sorted.filter((v) => v > 500).length,
+  };
 }
 
 interface LatencySnapshot {
@@ -252,7 +262,7 @@ async function main(): Promise<ScenarioResult> {
 
     const figures: BenchFigure[] = [
       { name: `produced → alert received (${TRIGGER_RULE}), p50`, value: widening.fromSent.p50, unit: 'ms', note: 'producer clock before send → receiver clock, separate processes' },
-      { name: `produced → alert received (${TRIGGER_RULE}), p99`, value: widening.fromSent.p99, unit: 'ms', note: `${widening.fromSent.count} triggers` },
+      { name: `produced → alert received (${TRIGGER_RULE}), p99`, value: widening.fromSent.p99, unit: 'ms', note: `${widening.fromSent.count} triggers; p90 ${widening.fromSent.p90} ms; ${widening.fromSent.over_500ms} over 500 ms` },
       { name: `produced → alert received (${TRIGGER_RULE}), max`, value: widening.fromSent.max, unit: 'ms' },
       { name: 'send acknowledged (acks=all) → alert received, p50', value: widening.fromAck.p50, unit: 'ms' },
       { name: 'send acknowledged (acks=all) → alert received, p99', value: widening.fromAck.p99, unit: 'ms' },
