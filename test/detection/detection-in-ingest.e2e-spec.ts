@@ -107,12 +107,20 @@ describe('detection inside the ingest path', () => {
       expect((await http(warden.url).postEvents([deletion])).json.accepted).toBe(1);
       const metrics = (await http(warden.url).get('/v1/ingest/metrics')).json;
       expect(metrics.after_store_failures.detection).toBeGreaterThanOrEqual(1);
+      // An operator sees what is waiting to be written.
+      expect((await http(warden.url).get('/v1/rules')).json.counters.unstored_batches).toBeGreaterThanOrEqual(1);
     } finally {
       await client.command({ query: `ATTACH TABLE ${table}` });
     }
 
     const found = await eventually(() => detections(`principal=${principal}`), (d) => d.length >= 1, { what: 'the detection written after storage came back' });
     expect(found.map((d) => [d.rule_id, d.trigger_event_id])).toEqual([['destructive-action-without-confirmation', deletion.event_id]]);
+    const counters = await eventually(
+      async () => (await http(warden.url).get('/v1/rules')).json.counters,
+      (c: { unstored_batches: number }) => c.unstored_batches === 0,
+      { what: 'no batch left unstored' },
+    );
+    expect(counters.write_retries).toBeGreaterThanOrEqual(1);
   });
 
   it('lists loaded rules, reports a broken rule file by file, rule id and path, and reloads without a restart', async () => {

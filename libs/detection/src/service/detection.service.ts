@@ -26,6 +26,12 @@ export interface RulesStatus {
   rules: { id: string; title: string; severity: string; kind: string; enabled: boolean; auto_contain: boolean; file: string | null }[];
   errors: RuleLoadError[];
   evaluation_errors: RuleError[];
+  /**
+   * Since start: events evaluated, detections raised, listener failures,
+   * retried detection writes, and batches whose detections are not written
+   * yet (retried on the checkpoint timer; the checkpoint stays before them).
+   */
+  counters: { evaluated: number; detections: number; listener_failures: number; write_retries: number; unstored_batches: number };
 }
 
 const CHECKPOINT = 'default';
@@ -67,7 +73,7 @@ interface UnstoredBatch {
 @Injectable()
 export class DetectionService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private engine!: DetectionEngine;
-  private status!: RulesStatus;
+  private status!: Omit<RulesStatus, 'counters'>;
   private readonly listeners = new DetectionListeners((name, error) => {
     this.counters.listener_failures++;
     this.logger.error({ listener: name, err: error }, 'detection listener failed');
@@ -103,6 +109,11 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(ACTION_HISTORY_PORT) private readonly history: ActionHistoryPort,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    // An observable, not a counter: the batches waiting for their detections' write now.
+    metrics
+      .getMeter('warden')
+      .createObservableGauge('warden.detection.unstored_batches', { description: 'Evaluated batches whose detections are not written yet (retried; the checkpoint stays before them)' })
+      .addCallback((result) => result.observe(this.unstored.size));
     this.writer = new DetectionWriter(detections, {
       policy: config.retry,
       maxAttempts: DETECTION_WRITE_ATTEMPTS,
@@ -142,11 +153,7 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   rulesStatus(): RulesStatus {
-    return { ...this.status, evaluation_errors: [...this.evaluationErrors.values()] };
-  }
-
-  metrics(): Record<string, number> {
-    return { ...this.counters, unstored_batches: this.unstored.size, rules_loaded: this.engine.ruleIds.length };
+    return { ...this.status, evaluation_errors: [...this.evaluationErrors.values()], counters: { ...this.counters, unstored_batches: this.unstored.size } };
   }
 
   /** Re-reads the rule directories; rules whose definition did not change keep their window state. */

@@ -47,6 +47,8 @@ export interface IngestMetricsSnapshot {
   consumer_lag: Record<string, number>;
   after_store_failures: Record<string, number>;
   redactions: Record<string, number>;
+  /** Per tenant, stored batches whose digest failed for good and is not chained yet (see DigestWriter). */
+  owed_digests: Record<string, number>;
 }
 
 /**
@@ -65,6 +67,7 @@ export class IngestMetrics {
   private readonly lag = new Map<string, number>();
   private readonly afterStoreFailures = new Map<string, number>();
   private readonly redactions = new Map<string, number>();
+  private owedDigests: () => Record<string, number> = () => ({});
   // The same numbers as OpenTelemetry instruments (Prometheus at /metrics, OTLP when configured).
   private readonly otel: {
     received: Counter;
@@ -96,6 +99,11 @@ export class IngestMetrics {
           const at = key.lastIndexOf('/');
           result.observe(lag, { topic: key.slice(0, at), partition: key.slice(at + 1) });
         }
+      });
+    meter
+      .createObservableGauge('warden.integrity.digests.owed', { description: 'Stored batches whose digest failed for good and is not chained yet, by tenant' })
+      .addCallback((result) => {
+        for (const [tenant, batches] of Object.entries(this.owedDigests())) result.observe(batches, { tenant });
       });
   }
 
@@ -137,6 +145,10 @@ export class IngestMetrics {
   recordAfterStoreFailure(step: string): void {
     this.afterStoreFailures.set(step, (this.afterStoreFailures.get(step) ?? 0) + 1);
   }
+  /** Where the owed digests are read from (the digest writer), for the snapshot and the gauge. */
+  observeOwedDigests(source: () => Record<string, number>): void {
+    this.owedDigests = source;
+  }
   recordLag(topic: string, partition: number, lag: number): void {
     this.lag.set(`${topic}/${partition}`, lag);
   }
@@ -153,6 +165,7 @@ export class IngestMetrics {
       consumer_lag: Object.fromEntries([...this.lag].sort()),
       after_store_failures: Object.fromEntries([...this.afterStoreFailures].sort()),
       redactions: Object.fromEntries([...this.redactions].sort()),
+      owed_digests: this.owedDigests(),
     };
   }
 }

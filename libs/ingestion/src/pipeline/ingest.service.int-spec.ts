@@ -116,6 +116,14 @@ function handingOverFollower() {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 50));
+/** Waits for something the code under test does in the background (on a loaded machine it may take longer than a tick). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant: 'acme' }));
 const ids = (events: AgentAction[]) => events.map((e) => e.event_id);
@@ -187,6 +195,55 @@ describe('a digest whose insert fails', () => {
       [3, 'lr-b-0'],
     ]);
     expect(await verify(tenant)).toEqual({ ok: true, checked_batches: 3, checked_events: 9 });
+  });
+});
+
+describe('a digest that still fails after the last attempt', () => {
+  const verify = (tenant: string) => new ChainVerifier(client, tables, keyring).verify({ tenant });
+  const events = (tenant: string, tag: string) => Array.from({ length: 3 }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant }));
+  // ingestService retries a digest 3 times in all.
+  const allAttempts: ('refused' | 'lostReply')[] = ['refused', 'refused', 'refused'];
+
+  it('fails the store, and the redelivery of the same events, found stored, is answered only once their digest is chained', async () => {
+    const digests = new FailingDigests(client, tables);
+    const metrics = new IngestMetrics();
+    const ingest = ingestService(undefined, metrics, digests);
+    const tenant = `owed-${Date.now()}`;
+    const first = events(tenant, 'ow-a');
+    digests.failures = [...allAttempts];
+    await expect(ingest.store(first)).rejects.toThrow('connection refused');
+    expect(metrics.snapshot().owed_digests).toEqual({ [tenant]: 1 });
+    // Still failing: the redelivery is not acknowledged either.
+    digests.failures = [...allAttempts];
+    await expect(ingest.store(first)).rejects.toThrow('connection refused');
+    expect(await ingest.store(first)).toMatchObject({ inserted: 0, alreadyStored: 3 });
+    expect(metrics.snapshot().owed_digests).toEqual({});
+    expect((await digests.window(tenant, 0, 10)).map((d) => d.event_ids)).toEqual([ids(first)]);
+    expect(await verify(tenant)).toEqual({ ok: true, checked_batches: 1, checked_events: 3 });
+  });
+
+  it('is chained before the tenant’s next batch, in the order the rows were written', async () => {
+    const digests = new FailingDigests(client, tables);
+    const ingest = ingestService(undefined, undefined, digests);
+    const tenant = `owed-next-${Date.now()}`;
+    const [first, second] = [events(tenant, 'on-a'), events(tenant, 'on-b')];
+    digests.failures = [...allAttempts];
+    await expect(ingest.store(first)).rejects.toThrow('connection refused');
+    expect(await ingest.store(second)).toMatchObject({ inserted: 3 });
+    expect((await digests.window(tenant, 0, 10)).map((d) => d.event_ids)).toEqual([ids(first), ids(second)]);
+    expect(await verify(tenant)).toEqual({ ok: true, checked_batches: 2, checked_events: 6 });
+  });
+
+  it('is chained once when its last failed insert had landed all the same', async () => {
+    const digests = new FailingDigests(client, tables);
+    const ingest = ingestService(undefined, undefined, digests);
+    const tenant = `owed-landed-${Date.now()}`;
+    const first = events(tenant, 'ol-a');
+    digests.failures = ['refused', 'refused', 'lostReply'];
+    await expect(ingest.store(first)).rejects.toThrow('socket hang up');
+    expect(await ingest.store(first)).toMatchObject({ inserted: 0, alreadyStored: 3 });
+    expect((await digests.window(tenant, 0, 10)).map((d) => [d.seq, d.event_ids[0]])).toEqual([[1, 'ol-a-0']]);
+    expect(await verify(tenant)).toEqual({ ok: true, checked_batches: 1, checked_events: 3 });
   });
 });
 
@@ -293,9 +350,9 @@ describe('the steps that follow storage (detection)', () => {
       const [a, b] = [batch('ho-a', 2), batch('ho-b', 3)];
 
       await ingest.store(a, { followers: 'queued' });
-      await tick();
+      await until(() => follower.runs.length === 1, 'the first run started');
       await ingest.store(b, { followers: 'queued' });
-      await tick();
+      await until(() => follower.runs.length === 2, 'the second run started');
 
       expect(follower.runs).toEqual([ids(a), ids(b)]);
       follower.settle.forEach((settle) => settle());
@@ -307,9 +364,9 @@ describe('the steps that follow storage (detection)', () => {
       const follower = handingOverFollower();
       ingest.addAfterStoreHook('probe', follower.hook);
       const first = await ingest.store(batch('ho-c', 2), { followers: 'queued' });
-      await tick();
+      await until(() => follower.runs.length === 1, 'the first run started');
       await ingest.store(batch('ho-d', 2), { followers: 'queued' });
-      await tick();
+      await until(() => follower.runs.length === 2, 'the second run started');
 
       follower.settle[1]();
       await tick();
@@ -326,8 +383,8 @@ describe('the steps that follow storage (detection)', () => {
       ingest.addAfterStoreHook('probe', follower.hook);
       let resolved = false;
       const stored = ingest.store(batch('ho-e', 2)).then((o) => ((resolved = true), o));
+      await until(() => follower.runs.length === 1, 'the run started');
       await tick();
-      expect(follower.runs).toHaveLength(1);
       expect(resolved).toBe(false);
 
       follower.settle[0]();
@@ -340,7 +397,7 @@ describe('the steps that follow storage (detection)', () => {
       const follower = handingOverFollower();
       ingest.addAfterStoreHook('probe', follower.hook);
       const stored = ingest.store(batch('ho-f', 2));
-      await tick();
+      await until(() => follower.settle.length === 1, 'the run started');
       follower.settle[0](new Error('the detections could not be written'));
 
       expect((await stored).inserted).toBe(2);
@@ -353,13 +410,13 @@ describe('the steps that follow storage (detection)', () => {
       ingest.addAfterStoreHook('probe', follower.hook);
       for (let i = 0; i < 9; i++) {
         await ingest.store(batch(`ho-h${i}`, 1), { followers: 'queued' });
-        await tick();
+        if (i < 8) await until(() => follower.runs.length === i + 1, `run ${i + 1} started`);
       }
+      await tick();
       expect(follower.runs).toHaveLength(8);
 
       follower.settle[0]();
-      await tick();
-      expect(follower.runs).toHaveLength(9);
+      await until(() => follower.runs.length === 9, 'the ninth run started');
       follower.settle.slice(1).forEach((settle) => settle());
       await ingest.drainFollowers();
     });
@@ -369,7 +426,7 @@ describe('the steps that follow storage (detection)', () => {
       const follower = handingOverFollower();
       ingest.addAfterStoreHook('probe', follower.hook);
       await ingest.store(batch('ho-g', 2), { followers: 'queued' });
-      await tick();
+      await until(() => follower.runs.length === 1, 'the run started');
       let drained = false;
       const drain = ingest.drainFollowers().then(() => (drained = true));
       await tick();

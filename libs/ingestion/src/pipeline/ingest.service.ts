@@ -126,6 +126,7 @@ export class IngestService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(WARDEN_CONFIG) config: Pick<WardenConfig, 'ingest'>,
   ) {
+    metrics.observeOwedDigests(() => digests.owedBatches());
     this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs });
   }
 

@@ -60,6 +60,8 @@ export class DigestWriter {
   private readonly heads = new Map<string, ChainHead>();
   /** Tenants whose last insert failed: it may have landed all the same (a lost reply). */
   private readonly unsure = new Set<string>();
+  /** Per tenant, batches whose rows are stored but whose digest failed for good, oldest first. */
+  private readonly owed = new Map<string, { digested: DigestedEvent[]; ingestedAt: UtcInstant }[]>();
   private keyRegistered: Promise<void> | null = null;
 
   constructor(
@@ -76,22 +78,52 @@ export class DigestWriter {
    * their rows. Returns the digest row, or null for an empty batch (nothing
    * is chained). Safe to call again after it failed: a batch whose insert
    * landed despite the failure is found and returned, not chained twice.
+   *
+   * A batch whose digest still fails after the last attempt is owed: its
+   * rows are stored, and until a digest covers them the verifier reads them
+   * as forged. The tenant's next append (an empty one too, such as the
+   * redelivery of the same events, now found stored) chains what is owed
+   * first, in the original order, and fails while it cannot: so nothing is
+   * acknowledged while a digest is owed. Owed batches live in memory only;
+   * a process that stops during a digest outage leaves them undigested.
    */
   async append(tenant: string, events: readonly DigestInput[], ingestedAt: UtcInstant): Promise<AuditDigestRow | null> {
-    if (events.length === 0) return null;
-    const digested = digestEvents(tenant, events);
+    const digested = events.length === 0 ? null : digestEvents(tenant, events);
+    if (digested === null && !this.owed.has(tenant)) return null;
     // Into the tenant's queue before anything is awaited: appends are chained in call order.
-    // Retried while holding the tenant's chain, so a later batch never overtakes one that failed:
-    // its rows are stored, and rows that no digest accounts for read as tampering to the verifier.
-    return this.perTenant.run(tenant, () =>
-      retry({
-        policy: this.retrying.policy,
-        maxAttempts: this.retrying.maxAttempts,
-        isRetriable: (error) => !isProgrammingError(error) && !(error instanceof DomainError),
-        onRetry: (error, attempt, delayMs) => this.retrying.onRetry?.(error, attempt, delayMs),
-        task: () => this.appendOnce(tenant, digested, ingestedAt),
-      }),
-    );
+    return this.perTenant.run(tenant, async () => {
+      const owed = this.owed.get(tenant) ?? [];
+      if (digested) owed.push({ digested, ingestedAt });
+      this.owed.set(tenant, owed);
+      let row: AuditDigestRow | null = null;
+      try {
+        // Oldest first; a batch leaves the list only once its digest is stored.
+        while (owed.length > 0) {
+          row = await this.appendRetrying(tenant, owed[0].digested, owed[0].ingestedAt);
+          owed.shift();
+        }
+      } finally {
+        if (owed.length === 0) this.owed.delete(tenant);
+      }
+      return digested ? row : null;
+    });
+  }
+
+  /** Batches whose digests are owed (failed after the last attempt, not yet chained), per tenant. */
+  owedBatches(): Record<string, number> {
+    return Object.fromEntries([...this.owed].map(([tenant, batches]) => [tenant, batches.length]));
+  }
+
+  // Retried while holding the tenant's chain, so a later batch never overtakes one that failed:
+  // its rows are stored, and rows that no digest accounts for read as tampering to the verifier.
+  private appendRetrying(tenant: string, digested: DigestedEvent[], ingestedAt: UtcInstant): Promise<AuditDigestRow> {
+    return retry({
+      policy: this.retrying.policy,
+      maxAttempts: this.retrying.maxAttempts,
+      isRetriable: (error) => !isProgrammingError(error) && !(error instanceof DomainError),
+      onRetry: (error, attempt, delayMs) => this.retrying.onRetry?.(error, attempt, delayMs),
+      task: () => this.appendOnce(tenant, digested, ingestedAt),
+    });
   }
 
   private async appendOnce(tenant: string, digested: DigestedEvent[], ingestedAt: UtcInstant): Promise<AuditDigestRow> {
