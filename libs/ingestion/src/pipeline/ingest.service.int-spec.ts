@@ -5,7 +5,7 @@ import { AuditDigestRepository, AuditKeyRepository, ChainVerifier, DigestWriter,
 import { AgentActionRepository, MIGRATIONS, Migrator, RejectedEventRepository, TableNames, createClickHouseClient } from '@warden/storage';
 import { agentAction, tempDir } from '@warden/testing';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { IngestService } from './ingest.service.js';
 
@@ -158,6 +158,33 @@ describe('the integrity chain', () => {
     const chain = await digests.window(tenant, startSeq, startSeq + 2);
     expect(chain.map((d) => d.event_ids)).toEqual([ids(first), ids(second)]);
     expect(chain[1].prev_digest).toBe(chain[0].digest);
+  });
+});
+
+describe('a batch whose events were all stored already', () => {
+  it('is answered only once the digest of the write that stored them is chained', async () => {
+    const digests = new GatedDigests(client, tables);
+    const actions = new AgentActionRepository(client, tables);
+    const dedupeChecks = vi.spyOn(actions, 'findStored');
+    const ingest = ingestService(actions, undefined, digests);
+    const tenant = `dup-${Date.now()}`;
+    const events = Array.from({ length: 2 }, (_, i) => agentAction({ event_id: `dup-${i}`, tenant }));
+    digests.hold();
+    const first = ingest.store(events);
+    const reader = new AgentActionRepository(client, tables);
+    await expect.poll(() => reader.findStored(tenant, ids(events), { from: '1970-01-01 00:00:00.000000', to: '2100-01-01 00:00:00.000000' }).then((f) => f.size)).toBe(2);
+    // The same events again (a redelivery racing the first write): found stored, nothing new to chain.
+    let againResolved = false;
+    const again = ingest.store(events).then((o) => ((againResolved = true), o));
+    await expect.poll(() => dedupeChecks.mock.calls.length).toBe(2);
+    // Its dedupe check has answered (all stored): only the chain can still hold it.
+    await dedupeChecks.mock.results[1].value;
+    await tick();
+    expect(againResolved).toBe(false);
+
+    digests.open();
+    expect(await first).toMatchObject({ inserted: 2 });
+    expect(await again).toMatchObject({ inserted: 0, alreadyStored: 2 });
   });
 });
 

@@ -76,8 +76,9 @@ export class DigestWriter {
    * Digests, signs and stores one batch of newly stored events of a tenant,
    * in the order they were inserted. `ingestedAt` is the instant written on
    * their rows. Returns the digest row, or null for an empty batch (nothing
-   * is chained). Safe to call again after it failed: a batch whose insert
-   * landed despite the failure is found and returned, not chained twice.
+   * new is chained; it still waits for the tenant's earlier batches). Safe
+   * to call again after it failed: a batch whose insert landed despite the
+   * failure is found and returned, not chained twice.
    *
    * A batch whose digest still fails after the last attempt is owed: its
    * rows are stored, and until a digest covers them the verifier reads them
@@ -89,8 +90,8 @@ export class DigestWriter {
    */
   async append(tenant: string, events: readonly DigestInput[], ingestedAt: UtcInstant): Promise<AuditDigestRow | null> {
     const digested = events.length === 0 ? null : digestEvents(tenant, events);
-    if (digested === null && !this.owed.has(tenant)) return null;
     // Into the tenant's queue before anything is awaited: appends are chained in call order.
+    // An empty one too: it resolves once every earlier batch of the tenant is chained.
     return this.perTenant.run(tenant, async () => {
       const owed = this.owed.get(tenant) ?? [];
       if (digested) owed.push({ digested, ingestedAt });
