@@ -23,6 +23,7 @@ export const SCENARIOS: Record<string, string> = {
   'http-ingest': 'batches of 1,000 events from concurrent HTTP clients (autocannon)',
   'detection-latency': 'arrival to alert dispatched, at a steady 5,000 events/s with the shipped rules',
   'insert-durability': "Warden's insert of 1,000 and 5,000 events with fsync (as shipped) and without",
+  'embedded-insert': "Warden's insert of 1,000 and 10,000 events into the embedded engine: the body as bytes (chDB's raw insert) vs spliced into the statement (chdb's generic connection)",
   'first-seen-reads': "first-seen's history reads in one statement started before a batch's insert vs one each after it, 1 and 20 privileged actions in 1,000 events",
   'alert-storm': 'a batch raising 50 detections to a webhook: one accept each vs acceptAll (one read and one write per table)',
   queries: 'principal history, summary and a 24 h prefix filter over 10,000,000 stored events',

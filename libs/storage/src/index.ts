@@ -1,4 +1,5 @@
 export { createClickHouseClient, TableNames } from './clickhouse/clickhouse.connection.js';
+export { EmbeddedConnection } from './clickhouse/embedded-connection.js';
 export { Migrator } from './migrations/migrator.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export * from './agent-actions/agent-action.repository.js';
