@@ -117,7 +117,7 @@ describe('detection inside the ingest path', () => {
     expect(found.map((d) => [d.rule_id, d.trigger_event_id])).toEqual([['destructive-action-without-confirmation', deletion.event_id]]);
     const counters = await eventually(
       async () => (await http(warden.url).get('/v1/rules')).json.counters,
-      (c: { unstored_batches: number }) => c.unstored_batches === 0,
+      (c: { unstored_batches: number; write_retries: number }) => c.unstored_batches === 0,
       { what: 'no batch left unstored' },
     );
     expect(counters.write_retries).toBeGreaterThanOrEqual(1);
