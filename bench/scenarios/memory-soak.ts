@@ -15,6 +15,10 @@
  * ingest rates, and whether Warden kept up: stored vs produced and the
  * consumer group's committed lag when production ended. After that the
  * sampler keeps going while the backlog drains, for at most BENCH_DRAIN_S.
+ * While Warden is behind and its stored counter has not moved for two
+ * samples, the context records what it was doing (consumer lag, storage and
+ * follower failures, owed digests, detection counters, the engine's running
+ * statements): ingest stalls of 60–95 s were seen in a 20-minute run.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -31,6 +35,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 600);
 const SAMPLE_S = Number(process.env.BENCH_SAMPLE_S ?? 5);
 const DRAIN_S = Number(process.env.BENCH_DRAIN_S ?? 60);
+/** While stored has not moved for two samples or more: at most this many snapshots of Warden's counters and the engine's running statements. */
+const MAX_STALL_SNAPSHOTS = 24;
 const PARTITIONS = 6;
 /** The slope is fitted over the last 8 minutes of production, or after a warm-up of 20 % in a shorter run. */
 const SLOPE_WINDOW_S = Math.min(480, DURATION_S - Math.min(120, DURATION_S * 0.2));
@@ -148,6 +154,28 @@ async function main(): Promise<ScenarioResult> {
     const caches = rows.filter((r) => r.metric !== 'MemoryTracking');
     return { tracked: tracked ? Number(tracked.value) : null, caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null, ...engineAllocator };
   };
+  // While ingest is behind and its stored counter does not move: what Warden and the engine are doing.
+  const stallSnapshot = async (t: number) => {
+    const [metrics, rules, running] = await Promise.all([
+      withTimeout(fetch(`${warden.url}/v1/ingest/metrics`, { headers: ADMIN_AUTH }).then((r) => r.json() as Promise<Record<string, unknown>>), 4000),
+      withTimeout(fetch(`${warden.url}/v1/rules`, { headers: ADMIN_AUTH }).then((r) => r.json() as Promise<{ counters?: unknown }>), 4000),
+      withTimeout(
+        client
+          .query({ query: `SELECT round(elapsed, 1) AS elapsed_s, substring(query, 1, 160) AS query FROM system.processes WHERE query NOT LIKE '%system.processes%'`, format: 'JSONEachRow' })
+          .then((r) => r.json<{ elapsed_s: number; query: string }>()),
+        2000,
+      ),
+    ]);
+    return {
+      t,
+      consumer_lag: metrics?.consumer_lag ?? null,
+      storage_failures: metrics?.storage_failures ?? null,
+      after_store_failures: metrics?.after_store_failures ?? null,
+      owed_digests: metrics?.owed_digests ?? null,
+      detection: rules?.counters ?? null,
+      engine_statements_running: running,
+    };
+  };
   const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN);
 
   try {
@@ -158,6 +186,9 @@ async function main(): Promise<ScenarioResult> {
       await sleep(200);
     }
     const samples: Sample[] = [];
+    const stallSnapshots: Awaited<ReturnType<typeof stallSnapshot>>[] = [];
+    /** When the stored counter last moved (sample time, s). */
+    let storedMovedAt = 0;
     let phase: Sample['phase'] = 'idle';
     let t0 = performance.now();
     let lastStored = 0;
@@ -190,7 +221,12 @@ async function main(): Promise<ScenarioResult> {
       loop.reset();
       samples.push(s);
       const p = Promise.all([stored(), chMemory()]).then(([st, ch]) => {
+        if (st !== null && st > lastStored) storedMovedAt = s.t;
         if (st !== null) s.stored = lastStored = Math.max(lastStored, st);
+        const flatFor = s.t - storedMovedAt;
+        if (phase !== 'idle' && st !== null && flatFor >= 2 * SAMPLE_S && s.produced > st && stallSnapshots.length < MAX_STALL_SNAPSHOTS) {
+          void stallSnapshot(s.t).then((snapshot) => stallSnapshots.push(snapshot));
+        }
         s.ch_tracked = ch.tracked;
         s.ch_caches = ch.caches;
         s.ch_allocated = ch.allocated;
@@ -362,6 +398,7 @@ async function main(): Promise<ScenarioResult> {
         rss_is: 'process.memoryUsage().rss of the process running Warden (chDB embedded); the producer is a child process',
         kept_up: keptUp,
         longest_stall: stall,
+        stall_snapshots: stallSnapshots,
         producer: producerStats,
         lag_at_end: lagAtEnd,
         lag_after_drain: lagAfter,
