@@ -35,7 +35,7 @@ import { ms, quantile, runScenario, type ScenarioResult } from '../scenario.js';
 import { deleteTopics, groupLag } from './support/group-lag.js';
 import { type TriggerSent, spawnSteadyProducer } from './support/steady-producer.js';
 import { TRIGGER_RULE, TRIGGER_SIDE_RULE } from './support/trigger-events.js';
-import { startLoadMeter } from './support/load-meter.js';
+import { startLoadMeter, threadsFigure } from './support/load-meter.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
@@ -284,15 +284,7 @@ async function main(): Promise<ScenarioResult> {
         unit: 'cores',
         note: `machine ${loadDuring.machine_busy_cores} of ${loadDuring.machine_cores} cores busy (producer, broker and receiver run here too)`,
       },
-      {
-        name: 'CPU of the Warden process by thread, during production',
-        value: loadDuring.threads_cores['main (JavaScript)'] ?? 0,
-        unit: 'cores',
-        note: `main thread; ${Object.entries(loadDuring.threads_cores)
-          .filter(([pool]) => pool !== 'main (JavaScript)')
-          .map(([pool, cores]) => `${pool} ${cores}`)
-          .join(', ')} ("node": libuv pool running the engine's statements, the triage worker, V8's helpers)`,
-      },
+      threadsFigure(loadDuring, 'CPU of the Warden process by thread, during production'),
       { name: 'achieved produce rate', value: stats.achieved_rate, unit: 'events/s', note: `target ${RATE.toLocaleString()}; per second min ${stats.per_second.min.toLocaleString()}, ${stats.per_second.seconds_below_95pct} s below 95 %` },
       { name: 'triggers sent', value: sentTriggers, unit: 'events', note: failedTriggers > 0 ? `${failedTriggers} more failed to send` : undefined },
       { name: `alerts received (${TRIGGER_RULE})`, value: widening.received, unit: 'alerts', note: widening.missing.length > 0 ? `MISSING ${widening.missing.length}` : 'none missing' },

@@ -24,7 +24,7 @@ import { type ScenarioResult, runScenario } from '../scenario.js';
 import { benchEvent } from './support/events.js';
 import { measureIngestStages } from './support/ingest-stages.js';
 import { measureKafkaEngineIngest } from './support/kafka-engine-ceiling.js';
-import { startLoadMeter } from './support/load-meter.js';
+import { startLoadMeter, threadsFigure } from './support/load-meter.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PARTITIONS = 6;
@@ -176,15 +176,7 @@ async function main(): Promise<ScenarioResult> {
     { name: 'producer (kafkajs, acks=all)', value: rate(produced.seconds), unit: 'events/s' },
     { name: 'peak RSS of the ingest process', value: Math.round(rssPeak / 2 ** 20), unit: 'MiB', note: `${Math.round(rssAtStart / 2 ** 20)} MiB when ingest began` },
     { name: 'CPU of the ingest process while ingesting', value: Math.round(((cpu.user + cpu.system) / 1e6 / wardenSeconds) * 100) / 100, unit: 'cores', note: `JavaScript and the embedded engine together; machine ${loadDuring.machine_busy_cores} of ${loadDuring.machine_cores} cores busy` },
-    {
-      name: 'CPU of the ingest process by thread, while ingesting',
-      value: loadDuring.threads_cores['main (JavaScript)'] ?? 0,
-      unit: 'cores',
-      note: `main thread; ${Object.entries(loadDuring.threads_cores)
-        .filter(([pool]) => pool !== 'main (JavaScript)')
-        .map(([pool, cores]) => `${pool} ${cores}`)
-        .join(', ')} ("node": the triage worker, V8's GC and compiler helpers, libuv's pool running the engine's statements; "ThreadPool": the engine's parsing and query pool; "MergeMutate": its merges)`,
-    },
+    threadsFigure(loadDuring, 'CPU of the ingest process by thread, while ingesting'),
   );
   const jsTotal = stages.reduce((sum, s) => sum + s.micros, 0);
   for (const s of stages) figures.push({ name: `JS step: ${s.stage}`, value: s.micros, unit: 'µs CPU/event', note: 'one thread, no I/O' });

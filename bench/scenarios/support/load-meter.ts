@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { BenchFigure } from '../../scenario.js';
 
 export interface LoadReading {
   seconds: number;
@@ -21,6 +22,7 @@ export interface LoadReading {
 }
 
 const TICKS_PER_SECOND = 100;
+const MAIN = 'main (JavaScript)';
 
 /** CPU ticks (user + system) of each live thread of this process, by thread id, with its name. */
 function threadTicks(): Map<string, { name: string; ticks: number }> {
@@ -44,7 +46,7 @@ function threadTicks(): Map<string, { name: string; ticks: number }> {
 
 /** Threads of one pool share a name up to a number ("ThreadPool12", "node:worker 3"): grouped as one. */
 function poolName(name: string, tid: string): string {
-  if (tid === String(process.pid)) return 'main (JavaScript)';
+  if (tid === String(process.pid)) return MAIN;
   return name.replace(/[\s_:#-]*\d+$/, '') || name;
 }
 
@@ -99,5 +101,19 @@ export function startLoadMeter(): { stop: () => LoadReading } {
         threads_cores: threadCores(threads, seconds),
       };
     },
+  };
+}
+
+
+/** One figure for a reading's CPU by thread: the main thread's cores as its value, every other pool in the note. */
+export function threadsFigure(reading: LoadReading, name: string): BenchFigure {
+  return {
+    name,
+    value: reading.threads_cores[MAIN] ?? 0,
+    unit: 'cores',
+    note: `main thread; ${Object.entries(reading.threads_cores)
+      .filter(([pool]) => pool !== MAIN)
+      .map(([pool, cores]) => `${pool} ${cores}`)
+      .join(', ')} ("node": the triage worker, V8's GC and compiler helpers, libuv's pool running the engine's statements; "ThreadPool": the engine's parsing and query pool; "MergeMutate": its merges)`,
   };
 }

@@ -120,21 +120,22 @@ export class EmbeddedConnection implements Connection<Readable> {
 
   async insert(params: Params<'insert'>): Result<'insert'> {
     const target = rawInsertTarget(params.query);
-    if (!target) return this.inner.insert(params);
-    const query_id = params.query_id ?? crypto.randomUUID();
-    const written = await this.raw(target, await bytesOf(params.values), params.clickhouse_settings, params.abort_signal);
-    return { query_id, response_headers: {}, http_status_code: 200, summary: written };
+    return target ? this.raw(target, params) : this.inner.insert(params);
   }
 
   async exec(params: Params<'exec'>): Result<'exec'> {
     const target = params.values === undefined ? null : rawInsertTarget(params.query);
-    if (!target) return this.inner.exec(params);
-    const query_id = params.query_id ?? crypto.randomUUID();
-    const written = await this.raw(target, await bytesOf(params.values), params.clickhouse_settings, params.abort_signal);
-    return { query_id, response_headers: {}, http_status_code: 200, summary: written, stream: Readable.from([]) };
+    return target ? { ...(await this.raw(target, params)), stream: Readable.from([]) } : this.inner.exec(params);
   }
 
-  private async raw(target: RawInsertTarget, body: Buffer, settings: Record<string, unknown> | undefined, signal: AbortSignal | undefined) {
+  /** Runs an insert statement as chDB's raw insert, answering as the client expects of any insert. */
+  private async raw(target: RawInsertTarget, params: Params<'insert'> | Params<'exec'>) {
+    const query_id = params.query_id ?? crypto.randomUUID();
+    const written = await this.rawInsert(target, await bytesOf(params.values), params.clickhouse_settings, params.abort_signal);
+    return { query_id, response_headers: {}, http_status_code: 200, summary: written };
+  }
+
+  private async rawInsert(target: RawInsertTarget, body: Buffer, settings: Record<string, unknown> | undefined, signal: AbortSignal | undefined) {
     // An empty body is a no-op, as it is on chdb's own path (the engine would say "No data to insert").
     if (blank(body)) return summary(0, 0, 0);
     try {
