@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'data/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'data/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**', '.dependency-cruiser.cjs', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -18,9 +18,16 @@
  * While Warden is behind and its stored counter has not moved for two
  * samples, the context records what it was doing (consumer lag, storage and
  * follower failures, owed digests, detection counters, the engine's running
- * statements): ingest stalls of 60–95 s were seen in a 20-minute run.
+ * statements; every sixth snapshot also the engine's non-zero metrics,
+ * merges, unfinished mutations and parts, and with BENCH_STALL_STACKS=<dir>
+ * every native thread's stack, from gdb). That is how the 60–220 s stalls of
+ * 20-minute runs were traced to one dedupe statement of 50,000 ids (see
+ * libs/storage/src/agent-actions/id-lookups.ts). BENCH_WARDEN_LOG_LEVEL
+ * (warn) sets Warden's log level: info shows the consumer's group joins
+ * beside the samples.
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CLICKHOUSE_CLIENT } from '@warden/storage';
@@ -79,6 +86,19 @@ interface Sample {
   produced: number;
 }
 
+/**
+ * gdb's backtrace of every thread of this process, written to `file`. gdb stops the process while it
+ * reads it, so its output goes straight to the file: a pipe back to this process would never be read.
+ */
+function nativeStacks(file: string): Promise<string> {
+  const out = openSync(file, 'w');
+  return new Promise<string>((resolve) => {
+    const gdb = spawn('gdb', ['-p', String(process.pid), '-batch', '-ex', 'set pagination off', '-ex', 'thread apply all bt 30'], { stdio: ['ignore', out, out] });
+    gdb.on('error', (error) => resolve(`gdb failed: ${error.message}`));
+    gdb.on('exit', (code) => resolve(code === 0 ? file : `gdb exited with ${code}; see ${file}`));
+  }).finally(() => closeSync(out));
+}
+
 async function withTimeout<T>(p: Promise<T>, timeoutMs: number): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
@@ -121,7 +141,8 @@ async function main(): Promise<ScenarioResult> {
     WARDEN_KAFKA_TOPIC: topic,
     WARDEN_KAFKA_DLQ_TOPIC: `${topic}.dlq`,
     WARDEN_KAFKA_GROUP: group,
-    WARDEN_LOG_LEVEL: 'error',
+    // BENCH_WARDEN_LOG_LEVEL=info shows the consumer's group joins and storage retries beside the samples.
+    WARDEN_LOG_LEVEL: process.env.BENCH_WARDEN_LOG_LEVEL ?? 'warn',
   });
   const client = warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
   const stored = async (): Promise<number | null> => {
@@ -166,8 +187,21 @@ async function main(): Promise<ScenarioResult> {
         2000,
       ),
     ]);
+    const detail = stallSnapshotsTaken++ % 6 === 0;
+    const [engineMetrics, merges, mutations, parts, stacks] = detail
+      ? await Promise.all([
+          // RWLock* say whether a statement waits for a table lock; the thread and query counters whether the engine has anything to run.
+          withTimeout(client.query({ query: `SELECT metric, value FROM system.metrics WHERE value != 0 AND metric NOT LIKE '%Bytes%'`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
+          withTimeout(client.query({ query: `SELECT table, round(elapsed, 1) AS elapsed_s, round(progress, 2) AS progress, num_parts, rows_read, merge_type FROM system.merges`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
+          withTimeout(client.query({ query: `SELECT table, mutation_id, command, parts_to_do, latest_fail_reason FROM system.mutations WHERE NOT is_done`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
+          withTimeout(client.query({ query: `SELECT table, partition, count() AS parts, sum(rows) AS rows FROM system.parts WHERE active AND database NOT IN ('system') GROUP BY table, partition`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
+          // Every native thread's stack, when asked for (BENCH_STALL_STACKS names a directory): where a statement with no CPU waits.
+          process.env.BENCH_STALL_STACKS ? nativeStacks(`${process.env.BENCH_STALL_STACKS}/stall-${Math.round(t)}s.txt`) : Promise.resolve(null),
+        ])
+      : [null, null, null, null, null];
     return {
       t,
+      ...(detail ? { engine_metrics: engineMetrics, merges, mutations, parts, stacks } : {}),
       consumer_lag: metrics?.consumer_lag ?? null,
       storage_failures: metrics?.storage_failures ?? null,
       after_store_failures: metrics?.after_store_failures ?? null,
@@ -176,6 +210,7 @@ async function main(): Promise<ScenarioResult> {
       engine_statements_running: running,
     };
   };
+  let stallSnapshotsTaken = 0;
   const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN);
 
   try {

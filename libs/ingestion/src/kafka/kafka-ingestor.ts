@@ -86,11 +86,13 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
       clientId: this.config.clientId,
       brokers: this.config.brokers,
       sasl: this.config.sasl,
-      logLevel: logLevel.WARN,
+      // INFO says when the consumer joins, leaves or rejoins its group: what a stalled partition's story starts from.
+      logLevel: logLevel.INFO,
       logCreator: () => ({ level, log: entry }) => {
         const { message, ...rest } = entry;
         if (level <= logLevel.ERROR) log.error(rest, message);
-        else log.warn(rest, message);
+        else if (level === logLevel.WARN) log.warn(rest, message);
+        else log.info(rest, message);
       },
     });
   }

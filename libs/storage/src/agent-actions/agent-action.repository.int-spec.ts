@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { instantFromDate } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
@@ -6,7 +6,7 @@ import { agentAction, tempDir } from '@warden/testing';
 import { TableNames, createClickHouseClient } from '../clickhouse/clickhouse.connection.js';
 import { MIGRATIONS } from '../migrations/migrations.js';
 import { Migrator } from '../migrations/migrator.js';
-import { AgentActionRepository, type PrincipalSummary } from './agent-action.repository.js';
+import { AgentActionRepository, type PrincipalSummary, storedEventKey } from './agent-action.repository.js';
 import { toAgentActionRow } from './agent-action.row.js';
 
 const data = tempDir();
@@ -201,3 +201,36 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('AgentActionRepository.findStored, the dedupe check', () => {
+  let repo: AgentActionRepository;
+  const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 12, 0, 0, i)).toISOString();
+  const stored = [0, 9_999, 10_000, 24_999].map((i) => agentAction({ event_id: `dedupe-${i}`, occurred_at: at(i) }));
+  const window = { from: '2026-11-01 12:00:00.000000', to: '2026-11-01 12:00:30.000000' };
+
+  beforeAll(async () => {
+    ({ repo } = await setUp('warden_dedupe_spec'));
+    await insert(repo, [...stored, agentAction({ tenant: 'other-tenant', event_id: 'dedupe-5', occurred_at: at(5) })]);
+  });
+
+  it('finds stored events wherever they sit in a list longer than one lookup (25,000 ids: three lookups)', async () => {
+    const ids = Array.from({ length: 25_000 }, (_, i) => `dedupe-${i}`);
+    const queries = vi.spyOn(client, 'query');
+    const found = await repo.findStored('default', ids, window);
+    expect(queries.mock.calls.map(([params]) => (params.query_params?.ids as string[]).length)).toEqual([10_000, 10_000, 5_000]);
+    queries.mockRestore();
+    expect([...found].map((key) => key.split('\u0000')[0]).sort()).toEqual(['dedupe-0', 'dedupe-10000', 'dedupe-24999', 'dedupe-9999']);
+  });
+
+  it('keys each by event_id and occurred_at, and stays in the tenant', async () => {
+    const found = await repo.findStored('default', ['dedupe-0', 'dedupe-5'], window);
+    expect(found).toEqual(new Set([storedEventKey('dedupe-0', '2026-11-01 12:00:00.000000')]));
+  });
+
+  it('asks nothing for no ids', async () => {
+    const queries = vi.spyOn(client, 'query');
+    expect(await repo.findStored('default', [], window)).toEqual(new Set());
+    expect(queries).not.toHaveBeenCalled();
+    queries.mockRestore();
+  });
+});

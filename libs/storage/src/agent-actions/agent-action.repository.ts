@@ -5,6 +5,7 @@ import type { ActionQuery, AgentAction } from '@warden/contracts';
 import type { TableNames } from '../clickhouse/clickhouse.connection.js';
 import { decodeCursor, encodeCursor } from './action-cursor.js';
 import { AGENT_ACTION_COLUMNS, type AgentActionRow } from './agent-action.row.js';
+import { idLookups } from './id-lookups.js';
 
 // insert() writes the payload last, after the other columns.
 const PAYLOAD = AGENT_ACTION_COLUMNS.length - 1;
@@ -61,20 +62,24 @@ export class AgentActionRepository {
    * ClickHouse DateTime64(6) text) lets the engine skip every part outside
    * it (each part's min/max occurred_at): the check costs what the recent
    * data costs, not the whole history. An event_id reused with another time
-   * is a different event and is kept.
+   * is a different event and is kept. A long list is asked in several
+   * lookups (idLookups): the engine's cost grows much faster than the list.
    */
   async findStored(tenant: string, eventIds: string[], within: { from: string; to: string }): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
-    const rs = await this.client.query({
-      query: `SELECT DISTINCT event_id, toString(occurred_at) FROM ${this.tables.agentActions}
-              WHERE tenant = {tenant:String}
-                AND occurred_at >= {from:DateTime64(6, 'UTC')} AND occurred_at <= {to:DateTime64(6, 'UTC')}
-                AND event_id IN {ids:Array(String)}`,
-      query_params: { tenant, ids: eventIds, from: within.from, to: within.to },
-      format: 'JSONCompactEachRow',
-    });
-    const rows = await rs.json<[string, string]>();
-    return new Set(rows.map(([id, occurredAt]) => storedEventKey(id, occurredAt)));
+    const stored = new Set<string>();
+    // One after another: the embedded engine runs parameterised statements one at a time anyway.
+    for (const ids of idLookups(eventIds)) {
+      const rs = await this.client.query({
+        query: `SELECT DISTINCT event_id, toString(occurred_at) FROM ${this.tables.agentActions}
+                WHERE tenant = {tenant:String}
+                  AND occurred_at >= {from:DateTime64(6, 'UTC')} AND occurred_at <= {to:DateTime64(6, 'UTC')}
+                  AND event_id IN {ids:Array(String)}`,
+        query_params: { tenant, ids, from: within.from, to: within.to },
+        format: 'JSONCompactEachRow',
+      });
+      for (const [id, occurredAt] of await rs.json<[string, string]>()) stored.add(storedEventKey(id, occurredAt));
+    }
+    return stored;
   }
 
   /**
