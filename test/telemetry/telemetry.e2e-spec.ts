@@ -90,7 +90,8 @@ describe('OpenTelemetry', () => {
   });
 
   it('exposes the named series at /metrics with the values of a known workload', async () => {
-    const before = await scrape();
+    // The receiver can hold the first test's alert before Warden has counted its delivery: start from a count that includes it.
+    const before = await eventually(scrape, (m) => value(m, 'warden_alert_deliveries_total', { outcome: 'delivered', sink: 'soc' }) >= 1, { what: 'first delivery counted' });
     const principal = uniqueName('metered');
     const good = [widening(principal), agentAction({ principal: { id: principal } }), agentAction({ principal: { id: principal } })];
     const res = await http(warden.url).postEvents([...good, { ...agentAction(), outcome: 'nope' }, good[1]]);
