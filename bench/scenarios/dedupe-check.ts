@@ -8,8 +8,6 @@
  * each run asks for the ids of a different recent stretch of them, both ways,
  * alternating which goes first. Reports p50 wall time per check.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { instantFromDate, toClickHouseDateTime64 } from '@warden/common';
 import { AgentActionRepository, MIGRATIONS, Migrator, TableNames, createClickHouseClient, toAgentActionRow } from '@warden/storage';
 import { tempDir } from '@warden/testing';
@@ -26,7 +24,6 @@ const WAYS = ['lookups', 'one statement'] as const;
 
 async function main(): Promise<ScenarioResult> {
   const data = tempDir('warden-bench-');
-  mkdirSync(join(data.path, 'clickhouse'), { recursive: true });
   const client = createClickHouseClient({ kind: 'embedded', dataDir: data.path, database: 'bench_dedupe' });
   try {
     const tables = new TableNames('bench_dedupe');

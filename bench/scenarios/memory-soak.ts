@@ -176,6 +176,7 @@ async function main(): Promise<ScenarioResult> {
     return { tracked: tracked ? Number(tracked.value) : null, caches: caches.length > 0 ? caches.reduce((sum, r) => sum + Number(r.value), 0) : null, ...engineAllocator };
   };
   // While ingest is behind and its stored counter does not move: what Warden and the engine are doing.
+  let stallSnapshotsTaken = 0;
   const stallSnapshot = async (t: number) => {
     const [metrics, rules, running] = await Promise.all([
       withTimeout(fetch(`${warden.url}/v1/ingest/metrics`, { headers: ADMIN_AUTH }).then((r) => r.json() as Promise<Record<string, unknown>>), 4000),
@@ -188,17 +189,19 @@ async function main(): Promise<ScenarioResult> {
       ),
     ]);
     const detail = stallSnapshotsTaken++ % 6 === 0;
-    const [engineMetrics, merges, mutations, parts, stacks] = detail
+    const engineRows = (query: string) => withTimeout(client.query({ query, format: 'JSONEachRow' }).then((r) => r.json()), 2000);
+    const [engineMetrics, merges, mutations, parts] = detail
       ? await Promise.all([
           // RWLock* say whether a statement waits for a table lock; the thread and query counters whether the engine has anything to run.
-          withTimeout(client.query({ query: `SELECT metric, value FROM system.metrics WHERE value != 0 AND metric NOT LIKE '%Bytes%'`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
-          withTimeout(client.query({ query: `SELECT table, round(elapsed, 1) AS elapsed_s, round(progress, 2) AS progress, num_parts, rows_read, merge_type FROM system.merges`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
-          withTimeout(client.query({ query: `SELECT table, mutation_id, command, parts_to_do, latest_fail_reason FROM system.mutations WHERE NOT is_done`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
-          withTimeout(client.query({ query: `SELECT table, partition, count() AS parts, sum(rows) AS rows FROM system.parts WHERE active AND database NOT IN ('system') GROUP BY table, partition`, format: 'JSONEachRow' }).then((r) => r.json()), 2000),
-          // Every native thread's stack, when asked for (BENCH_STALL_STACKS names a directory): where a statement with no CPU waits.
-          process.env.BENCH_STALL_STACKS ? nativeStacks(`${process.env.BENCH_STALL_STACKS}/stall-${Math.round(t)}s.txt`) : Promise.resolve(null),
+          engineRows(`SELECT metric, value FROM system.metrics WHERE value != 0 AND metric NOT LIKE '%Bytes%'`),
+          engineRows(`SELECT table, round(elapsed, 1) AS elapsed_s, round(progress, 2) AS progress, num_parts, rows_read, merge_type FROM system.merges`),
+          engineRows(`SELECT table, mutation_id, command, parts_to_do, latest_fail_reason FROM system.mutations WHERE NOT is_done`),
+          engineRows(`SELECT table, partition, count() AS parts, sum(rows) AS rows FROM system.parts WHERE active AND database NOT IN ('system') GROUP BY table, partition`),
         ])
-      : [null, null, null, null, null];
+      : [null, null, null, null];
+    // Every native thread's stack, when asked for (BENCH_STALL_STACKS names a directory). Taken after the
+    // statements above: gdb stops the whole process while it reads it, which would time them out.
+    const stacks = detail && process.env.BENCH_STALL_STACKS ? await nativeStacks(`${process.env.BENCH_STALL_STACKS}/stall-${Math.round(t)}s.txt`) : null;
     return {
       t,
       ...(detail ? { engine_metrics: engineMetrics, merges, mutations, parts, stacks } : {}),
@@ -210,7 +213,6 @@ async function main(): Promise<ScenarioResult> {
       engine_statements_running: running,
     };
   };
-  let stallSnapshotsTaken = 0;
   const threads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN);
 
   try {

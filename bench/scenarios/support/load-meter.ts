@@ -104,7 +104,6 @@ export function startLoadMeter(): { stop: () => LoadReading } {
   };
 }
 
-
 /** One figure for a reading's CPU by thread: the main thread's cores as its value, every other pool in the note. */
 export function threadsFigure(reading: LoadReading, name: string): BenchFigure {
   return {
