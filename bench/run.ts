@@ -25,6 +25,7 @@ export const SCENARIOS: Record<string, string> = {
   'insert-durability': "Warden's insert of 1,000 and 5,000 events with fsync (as shipped) and without",
   'embedded-insert': "Warden's insert of 1,000 and 10,000 events into the embedded engine: the body as bytes (chDB's raw insert) vs spliced into the statement (chdb's generic connection)",
   'dedupe-check': 'which of 5,000 or 50,000 ids are stored, among 2,000,000 events: in lookups of at most 10,000 ids (as shipped) vs one statement',
+  'parameterised-reads': "a principal's history page while ingest's dedupe checks run: query parameters as literals (as shipped) vs chdb's binding, which runs them one at a time",
   'first-seen-reads': "first-seen's history reads in one statement started before a batch's insert vs one each after it, 1 and 20 privileged actions in 1,000 events",
   'alert-storm': 'a batch raising 50 detections to a webhook: one accept each vs acceptAll (one read and one write per table)',
   queries: 'principal history, summary and a 24 h prefix filter over 10,000,000 stored events',

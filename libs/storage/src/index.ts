@@ -1,5 +1,6 @@
 export { createClickHouseClient, TableNames } from './clickhouse/clickhouse.connection.js';
 export { EmbeddedConnection } from './clickhouse/embedded-connection.js';
+export { ConnectionPool } from './clickhouse/connection-pool.js';
 export { Migrator } from './migrations/migrator.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export * from './agent-actions/agent-action.repository.js';

@@ -46,7 +46,8 @@ export function storedEventKey(eventId: string, occurredAt: string): string {
 
 /**
  * Reads and writes of the raw log. Every method takes the tenant explicitly
- * and every statement is parameterised: no caller input is spliced into SQL.
+ * and every statement is parameterised: no caller input is spliced into SQL
+ * (on the embedded engine, values become escaped, typed literals: inlineQueryParams).
  */
 export class AgentActionRepository {
   constructor(
@@ -67,7 +68,7 @@ export class AgentActionRepository {
    */
   async findStored(tenant: string, eventIds: string[], within: { from: string; to: string }): Promise<Set<string>> {
     const stored = new Set<string>();
-    // One after another: the embedded engine runs parameterised statements one at a time anyway.
+    // One after another: a write's check leaves the other connections to the reads beside it (an analyst's, detection's).
     for (const ids of idLookups(eventIds)) {
       const rs = await this.client.query({
         query: `SELECT DISTINCT event_id, toString(occurred_at) FROM ${this.tables.agentActions}

@@ -96,3 +96,50 @@ describe('inserts into the embedded engine, handed over as bytes', () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe('query parameters on the embedded engine, written into the statement as literals', () => {
+  const values = ["it's", 'back\\slash', "\\'", 'new\nline\ttab\r', 'nul\u0000byte', 'é ü 日本 🎉', "x'); DROP TABLE t; --", '{a:String}', '\\x41'];
+
+  it('gives the engine exactly the values passed: text of any kind, arrays, times and the largest UInt64', async () => {
+    const [row] = await (
+      await pooled.query({
+        query: "SELECT {s:String} AS s, {list:Array(String)} AS list, toString({at:DateTime64(6, 'UTC')}) AS at, toString({big:UInt64}) AS big, toString({n:UInt32}) AS n",
+        query_params: { s: values[0], list: values, at: '2026-11-25 09:00:00.123456', big: '18446744073709551615', n: 4_000_000_000 },
+        format: 'JSONEachRow',
+      })
+    ).json<{ s: string; list: string[]; at: string; big: string; n: string }>();
+    expect(row).toEqual({ s: "it's", list: values, at: '2026-11-25 09:00:00.123456', big: '18446744073709551615', n: '4000000000' });
+  });
+
+  it('matches stored rows on such values, and nothing else', async () => {
+    await pooled.command({ query: 'CREATE DATABASE IF NOT EXISTS warden_pool_spec' });
+    await pooled.command({ query: 'CREATE TABLE IF NOT EXISTS warden_pool_spec.tricky (v String) ENGINE = MergeTree ORDER BY v' });
+    await pooled.insert({ table: 'warden_pool_spec.tricky', values: values.map((v) => ({ v })), format: 'JSONEachRow' });
+    const found = await (
+      await pooled.query({ query: 'SELECT v FROM warden_pool_spec.tricky WHERE v IN {vs:Array(String)} ORDER BY v', query_params: { vs: [values[1], values[6], 'absent'] }, format: 'JSONEachRow' })
+    ).json<{ v: string }>();
+    expect(found.map((r) => r.v).sort()).toEqual([values[1], values[6]].sort());
+    const [{ n }] = await (await pooled.query({ query: 'SELECT count() AS n FROM warden_pool_spec.tricky', format: 'JSONEachRow' })).json<{ n: string }>();
+    expect(Number(n)).toBe(values.length);
+  });
+
+  it('answers a parameterised statement while another parameterised one runs (chdb would queue it)', async () => {
+    const order: string[] = [];
+    const slow = pooled.query({ query: 'SELECT sleep(1.5), {tag:String} AS tag', query_params: { tag: 'slow' }, format: 'JSONEachRow' }).then(() => order.push('slow'));
+    const quick = pooled.query({ query: 'SELECT {tag:String} AS tag', query_params: { tag: 'quick' }, format: 'JSONEachRow' }).then(() => order.push('quick'));
+    await Promise.all([slow, quick]);
+    expect(order).toEqual(['quick', 'slow']);
+  });
+
+  it('runs a statement whose literals are longer than the engine parses by default (256 KiB)', async () => {
+    const ids = Array.from({ length: 2048 }, (_, i) => `${'i'.repeat(120)}${String(i).padStart(8, '0')}`);
+    const [{ n }] = await (
+      await pooled.query({ query: 'SELECT count() AS n FROM numbers(3) WHERE toString(number) IN {ids:Array(String)} OR has({ids:Array(String)}, {last:String})', query_params: { ids, last: ids[2047] }, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    expect(Number(n)).toBe(3);
+  });
+
+  it('refuses a statement whose placeholder has no value, before the engine sees it', async () => {
+    await expect(pooled.query({ query: 'SELECT {missing:String}', query_params: { other: 'x' }, format: 'JSONEachRow' })).rejects.toThrow('query parameter missing (String) has no value');
+  });
+});

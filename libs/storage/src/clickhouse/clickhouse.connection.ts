@@ -17,8 +17,8 @@ export function createClickHouseClient(target: ClickHouseTarget): ClickHouseClie
     application: 'warden',
     request_timeout: 60_000,
     clickhouse_settings: {
-      // Parameter values are bound server-side; make the engine refuse to
-      // guess at input formats so a malformed row fails instead of coercing.
+      // Rows carry RFC 3339 times ('…T…Z'), which the basic parser refuses;
+      // a time that is not one still fails the insert.
       date_time_input_format: 'best_effort' as const,
     },
   };

@@ -12,11 +12,10 @@ type Result<S, M extends keyof Connection<S>> = Connection<S>[M] extends (...arg
  * of both). Statements here go to the connection with the fewest in flight,
  * so independent work overlaps as it does against a server. Nothing Warden
  * runs depends on connection state (no SET, no temporary tables): each
- * statement carries its own settings. Statements with query parameters are
- * the exception: chdb runs those one at a time in the whole process, because
- * libchdb's parameter binding is not kept apart per connection (see
- * runExclusiveParam in chdb's index.js). Inserts and statements without
- * parameters overlap.
+ * statement carries its own settings. chdb's own binding of query
+ * parameters would queue every parameterised statement in the process
+ * behind the others; EmbeddedConnection writes them in as literals, so
+ * those overlap too.
  */
 export class ConnectionPool<Stream> implements Connection<Stream> {
   private readonly busy: number[];

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { parseError } from '@clickhouse/client';
 import type { ChdbConnection, Connection } from 'chdb/connection';
+import { ENGINE_MAX_QUERY_SIZE, inlineQueryParams } from './inline-query-params.js';
 
 type Params<M extends keyof Connection<Readable>> = Connection<Readable>[M] extends (params: infer P) => unknown ? P : never;
 type Result<M extends keyof Connection<Readable>> = Connection<Readable>[M] extends (...args: never[]) => infer R ? R : never;
@@ -90,6 +91,26 @@ function summary(rows: number, bytes: number, elapsedSeconds: number) {
   };
 }
 
+/** What a statement whose literals make it long may take (the engine's default is 256 KiB). */
+const MAX_QUERY_SIZE_WITH_LITERALS = 64 * 1024 * 1024;
+
+/**
+ * The statement with its query parameters written in as literals
+ * (inlineQueryParams), so chdb runs it beside other statements instead of
+ * queueing it behind every other parameterised one in the process. A
+ * statement the literals make longer than the engine parses by default
+ * raises `max_query_size` for itself.
+ */
+export function withInlinedParams<P extends { query: string; query_params?: Record<string, unknown>; clickhouse_settings?: Record<string, unknown> }>(params: P): P {
+  if (!params.query_params || Object.keys(params.query_params).length === 0) return params;
+  const { query_params, ...rest } = params;
+  const query = inlineQueryParams(params.query, query_params);
+  // Up to 3 bytes of UTF-8 a character, and room for the SETs chdb puts ahead of the statement.
+  if (query.length * 3 + 4096 < ENGINE_MAX_QUERY_SIZE) return { ...rest, query } as unknown as P;
+  // The setting travels with the statement (chdb sends it as a SET ahead of it).
+  return { ...rest, query, clickhouse_settings: { ...rest.clickhouse_settings, max_query_size: MAX_QUERY_SIZE_WITH_LITERALS } } as unknown as P;
+}
+
 /**
  * One embedded-engine connection whose inserts hand their body to chDB as
  * bytes (its raw insert), where chdb's generic connection splices the body
@@ -97,17 +118,18 @@ function summary(rows: number, bytes: number, elapsedSeconds: number) {
  * bytes instead of out of a query string, in about 0.6 of the time and CPU
  * for Warden's batches (`npm run bench -- embedded-insert`).
  * Settings travel in the insert's own SETTINGS clause rather than as SETs
- * that stay on the session. Everything else goes to chdb's connection as is.
+ * that stay on the session. Query parameters are written into the statement
+ * as literals (withInlinedParams). Everything else goes to chdb's connection as is.
  */
 export class EmbeddedConnection implements Connection<Readable> {
   constructor(private readonly inner: ChdbConnection) {}
 
   query(params: Params<'query'>): Result<'query'> {
-    return this.inner.query(params);
+    return this.inner.query(withInlinedParams(params));
   }
 
   command(params: Params<'command'>): Result<'command'> {
-    return this.inner.command(params);
+    return this.inner.command(withInlinedParams(params));
   }
 
   ping(params: Params<'ping'>): Result<'ping'> {
@@ -120,12 +142,12 @@ export class EmbeddedConnection implements Connection<Readable> {
 
   async insert(params: Params<'insert'>): Result<'insert'> {
     const target = rawInsertTarget(params.query);
-    return target ? this.raw(target, params) : this.inner.insert(params);
+    return target ? this.raw(target, params) : this.inner.insert(withInlinedParams(params));
   }
 
   async exec(params: Params<'exec'>): Result<'exec'> {
     const target = params.values === undefined ? null : rawInsertTarget(params.query);
-    return target ? { ...(await this.raw(target, params)), stream: Readable.from([]) } : this.inner.exec(params);
+    return target ? { ...(await this.raw(target, params)), stream: Readable.from([]) } : this.inner.exec(withInlinedParams(params));
   }
 
   /** Runs an insert statement as chDB's raw insert, answering as the client expects of any insert. */
