@@ -188,6 +188,91 @@ describe('a batch whose events were all stored already', () => {
   });
 });
 
+describe('the dedupe check, asked when a batch arrives rather than when its write starts', () => {
+  const events = (tenant: string, tag: string, n = 3) => Array.from({ length: n }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant }));
+  const rowsOf = async (tenant: string) =>
+    Number((await (await client.query({ query: `SELECT count() AS n FROM ${tables.agentActions} WHERE tenant = {tenant:String}`, query_params: { tenant }, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+
+  /** The real repository, whose next insert waits for the test and then fails without writing anything. */
+  class RefusingActions extends GatedActions {
+    refuseNext = false;
+    override async insert(...args: Parameters<AgentActionRepository['insert']>): Promise<void> {
+      if (!this.refuseNext) return super.insert(...args);
+      this.refuseNext = false;
+      await super.insert([]);
+      throw new Error('clickhouse: connection refused');
+    }
+  }
+
+  it('finds a redelivery stored when the write that stores the original was still under way as it was checked', async () => {
+    const actions = new GatedActions(client, tables);
+    const checks = vi.spyOn(actions, 'findStored');
+    const ingest = ingestService(actions);
+    const tenant = `early-${Date.now()}`;
+    const original = events(tenant, 'ea');
+    actions.hold();
+    const first = ingest.store(original);
+    await actions.insertStarted;
+    const again = ingest.store(original);
+    // The redelivery's check has answered while the original's rows were not in yet: it found none of them.
+    await expect.poll(() => checks.mock.calls.length).toBe(2);
+    expect((await checks.mock.results[1].value).size).toBe(0);
+
+    actions.open();
+    expect(await first).toMatchObject({ inserted: 3, alreadyStored: 0 });
+    expect(await again).toMatchObject({ inserted: 0, alreadyStored: 3 });
+    expect(await rowsOf(tenant)).toBe(3);
+  });
+
+  it('asks the log again when a write that was under way as a batch was checked failed, and stores the batch', async () => {
+    const actions = new RefusingActions(client, tables);
+    const checks = vi.spyOn(actions, 'findStored');
+    const ingest = ingestService(actions);
+    const tenant = `early-failed-${Date.now()}`;
+    const original = events(tenant, 'ef');
+    actions.hold();
+    actions.refuseNext = true;
+    const first = ingest.store(original);
+    await actions.insertStarted;
+    const again = ingest.store(original);
+    await expect.poll(() => checks.mock.calls.length).toBe(2);
+
+    actions.open();
+    await expect(first).rejects.toThrow('connection refused');
+    expect(await again).toMatchObject({ inserted: 3, alreadyStored: 0 });
+    // Its early check could not tell what the failed write left: its write asked once more.
+    expect(checks).toHaveBeenCalledTimes(3);
+    expect(await rowsOf(tenant)).toBe(3);
+  });
+
+  it('asks the log again at the write when the early check failed', async () => {
+    const actions = new AgentActionRepository(client, tables);
+    const checks = vi.spyOn(actions, 'findStored').mockRejectedValueOnce(new Error('clickhouse: timeout'));
+    const ingest = ingestService(actions);
+    const tenant = `early-check-failed-${Date.now()}`;
+    const original = events(tenant, 'ec');
+    await ingest.store(original);
+    expect(await ingest.store(original)).toMatchObject({ inserted: 0, alreadyStored: 3 });
+    expect(checks).toHaveBeenCalledTimes(3);
+    expect(await rowsOf(tenant)).toBe(3);
+  });
+
+  it('stores each event once when many overlapping batches arrive at once, and counts every copy', async () => {
+    const ingest = ingestService();
+    const tenant = `early-many-${Date.now()}`;
+    const all = events(tenant, 'em', 200);
+    // 30 batches of 40 events from a pool of 200, many of them in several batches (redeliveries, other partitions).
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const batches = Array.from({ length: 30 }, () => [...new Set(Array.from({ length: 40 }, () => Math.floor(random() * all.length)))].map((i) => all[i]));
+    const outcomes = await Promise.all(batches.map((b) => ingest.store(b)));
+    const distinct = new Set(batches.flat().map((e) => e.event_id)).size;
+    expect(outcomes.reduce((n, o) => n + o.inserted, 0)).toBe(distinct);
+    expect(outcomes.reduce((n, o) => n + o.inserted + o.alreadyStored, 0)).toBe(batches.flat().length);
+    expect(await rowsOf(tenant)).toBe(distinct);
+  });
+});
+
 describe('a digest whose insert fails', () => {
   const verify = (tenant: string) => new ChainVerifier(client, tables, keyring).verify({ tenant });
   const events = (tenant: string, tag: string) => Array.from({ length: 3 }, (_, i) => agentAction({ event_id: `${tag}-${i}`, tenant }));

@@ -11,6 +11,7 @@ import type { IngestResult } from './ingest-result.js';
 import { redactText } from '../redaction/index.js';
 import { validateBatch } from './validate-batch.js';
 import { GroupCommit } from './group-commit.js';
+import { TenantWrites } from './tenant-writes.js';
 
 const OCCURRED_AT = AGENT_ACTION_COLUMNS.indexOf('occurred_at');
 const INGESTED_AT = AGENT_ACTION_COLUMNS.indexOf('ingested_at');
@@ -19,6 +20,9 @@ const PENDING_INGEST_TIME = '';
 
 /** Stored events that may wait for their followers (detection) before a queued store waits for them. */
 const MAX_QUEUED_FOLLOWER_EVENTS = 50_000;
+
+/** Early dedupe checks are paced at this fraction of the write interval. */
+const CHECKS_PER_WRITE_INTERVAL = 4;
 
 /** A group commit stops growing here: one insert of at most this many rows (one batch alone may be larger). */
 const MAX_GROUP_EVENTS = 50_000;
@@ -34,6 +38,20 @@ interface PreparedEvent {
   event: AgentAction;
   row: AgentActionRow;
   digest: DigestInput;
+}
+
+/**
+ * A submission's dedupe check, started when it is submitted rather than when
+ * its group is written, so the check overlaps the writes ahead of it instead
+ * of adding to the tenant's serial path. It cannot see rows of writes that
+ * had not finished when it started: its write also looks at what those
+ * stored (TenantWrites).
+ */
+interface EarlyCheck {
+  /** The tenant's finished writes when the check started: writes from this one on may not show in it. */
+  after: number;
+  /** storedEventKey of the submission's events the log had; null if the check failed (the write asks again). */
+  stored: Promise<Set<string> | null>;
 }
 
 /** Stored events waiting for the steps that follow storage. */
@@ -101,9 +119,13 @@ export interface StoreOutcome {
  */
 @Injectable()
 export class IngestService {
-  // Check-then-insert must not interleave for one tenant, or two batches
-  // carrying the same event_id could both see it as new: one writer per tenant.
+  // One writer per tenant: two writes deduping against each other's unwritten rows could
+  // both take the same event_id as new. The log is asked early (checks, below), and each
+  // write adds what the writes since its check stored (TenantWrites), so the check is
+  // off the serial path without a redelivery slipping between a check and a write.
   private readonly commits: GroupCommit<PreparedEvent, TenantWrite>;
+  /** Early dedupe checks, one lookup at a time per tenant, for all submissions that came meanwhile. */
+  private readonly checks: GroupCommit<PreparedEvent, Set<string>>;
   private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
   private readonly beforeInsertHooks: { name: string; hook: BeforeInsertHook }[] = [];
   /** Stored batches, in store order, whose followers have not started. */
@@ -115,6 +137,9 @@ export class IngestService {
   /** Runs that handed the next batch over and are finishing their own, with the batches they hold. */
   private readonly settling = new Map<Promise<void>, Unfollowed[]>();
   private queuedEvents = 0;
+  /** Each submission's early dedupe check, by its events (what GroupCommit hands back). */
+  private readonly earlyChecks = new WeakMap<readonly PreparedEvent[], EarlyCheck>();
+  private readonly tenantWrites = new Map<string, TenantWrites>();
   /** The follower loop, while it runs; it never rejects (runAfterStore does not). */
   private followerLoop: Promise<void> | null = null;
 
@@ -128,6 +153,16 @@ export class IngestService {
   ) {
     metrics.observeOwedDigests(() => digests.owedBatches());
     this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs });
+    // Paced at a quarter of the writes: a check usually answers before its write starts, and a
+    // flood of small submissions (single-event HTTP posts) still makes few lookups.
+    this.checks = new GroupCommit(
+      async (tenant, group) => {
+        const stored = await this.findStored(tenant, group);
+        return group.map(() => stored);
+      },
+      MAX_GROUP_EVENTS,
+      { minIntervalMs: Math.floor(config.ingest.minWriteIntervalMs / CHECKS_PER_WRITE_INTERVAL) },
+    );
   }
 
   /** Registers a step to run on every batch of newly stored events (detection registers itself here). */
@@ -186,11 +221,13 @@ export class IngestService {
     }
     const outcome: StoreOutcome = { inserted: 0, alreadyStored: 0, stored: [], ingestedAt: instantFromDate(new Date()) };
     const written = await Promise.all(
-      [...byTenant].map(([tenant, tenantEvents]) =>
+      [...byTenant].map(([tenant, tenantEvents]) => {
         // The CPU-heavy part (flattening, canonical payloads, their hashes) runs
         // before joining the tenant's queue, so one batch is prepared while another is written.
-        this.commits.submit(tenant, tenantEvents.map(prepare)),
-      ),
+        const prepared = tenantEvents.map(prepare);
+        this.earlyChecks.set(prepared, this.checkEarly(tenant, prepared));
+        return this.commits.submit(tenant, prepared);
+      }),
     );
     // Durable means chained too: nothing is acknowledged before its digest is stored.
     await Promise.all(written.map((w) => w.digested));
@@ -244,32 +281,95 @@ export class IngestService {
     this.followerLoop = null;
   }
 
-  /**
-   * One write of a tenant's group: dedupe against the log (and within the
-   * group), stamp the ingest time, insert, chain the digest. Runs for one
-   * tenant at a time (GroupCommit), so check-then-insert never interleaves
-   * and the chain gets batches in the order they were written. The write is
-   * over once its rows are in: the tenant's next write (its dedupe check
-   * needs only these rows) does not wait for the digest, which the chain
-   * stores in call order while the next write goes on.
-   */
-  private async writeGroup(tenant: string, group: readonly PreparedEvent[][]): Promise<TenantWrite[]> {
-    const started = performance.now();
-    let from = group[0][0]?.row[OCCURRED_AT] ?? '';
-    let to = from;
+  /** Asks the log which of a submission's events it has, now, while earlier writes are still under way. */
+  private checkEarly(tenant: string, batch: readonly PreparedEvent[]): EarlyCheck {
+    let writes = this.tenantWrites.get(tenant);
+    if (!writes) this.tenantWrites.set(tenant, (writes = new TenantWrites()));
+    const after = writes.startCheck();
+    // A failed check is asked again by the write; until then nothing waits on it.
+    const stored = batch.length === 0 ? Promise.resolve(new Set<string>()) : this.checks.submit(tenant, batch as PreparedEvent[]).catch(() => null);
+    return { after, stored };
+  }
+
+  private findStored(tenant: string, batches: readonly (readonly PreparedEvent[])[]): Promise<Set<string>> {
+    let from = '';
+    let to = '';
     const ids: string[] = [];
-    for (const batch of group) {
+    for (const batch of batches) {
       for (const { row, event } of batch) {
-        if (row[OCCURRED_AT] < from) from = row[OCCURRED_AT];
+        if (from === '' || row[OCCURRED_AT] < from) from = row[OCCURRED_AT];
         if (row[OCCURRED_AT] > to) to = row[OCCURRED_AT];
         ids.push(event.event_id);
       }
     }
-    const seen = await this.actions.findStored(tenant, ids, { from, to });
+    return ids.length === 0 ? Promise.resolve(new Set()) : this.actions.findStored(tenant, ids, { from, to });
+  }
+
+  /**
+   * Whether each of the group's events is stored already: by its
+   * submission's early check, and by what the writes that finished since
+   * that check started stored. Where a check failed, or one of those writes
+   * failed (its rows are unknown), the log is asked again now: every write
+   * before this one has finished, so it answers for all of them.
+   */
+  private async storedAmong(tenant: string, group: readonly PreparedEvent[][], checks: readonly EarlyCheck[], writes: TenantWrites): Promise<((key: string) => boolean)[]> {
+    const answers: { stored: Set<string> | null; since: ReadonlySet<string>[] | null }[] = [];
+    for (const early of checks) answers.push({ stored: await early.stored, since: writes.storedSince(early.after) });
+    const unknown = (i: number) => answers[i].stored === null || answers[i].since === null;
+    const askAgain = group.filter((_, i) => unknown(i));
+    const now = askAgain.length > 0 ? await this.findStored(tenant, askAgain) : new Set<string>();
+    return answers.map(({ stored, since }, i) => {
+      if (unknown(i)) return (key) => now.has(key);
+      const found = stored as Set<string>;
+      const written = since as ReadonlySet<string>[];
+      return written.length === 0 ? (key) => found.has(key) : (key) => found.has(key) || written.some((w) => w.has(key));
+    });
+  }
+
+  /**
+   * One write of a tenant's group: dedupe against the log (each
+   * submission's early check, and what the writes since it stored) and
+   * within the group, stamp the ingest time, insert, chain the digest. Runs
+   * for one tenant at a time (GroupCommit), so no two writes of a tenant
+   * dedupe against each other's unwritten rows, and the chain gets batches in
+   * the order they were written. The write is over once its rows are in:
+   * the tenant's next write does not wait for the digest, which the chain
+   * stores in call order while the next write goes on.
+   */
+  private async writeGroup(tenant: string, group: readonly PreparedEvent[][]): Promise<TenantWrite[]> {
+    const started = performance.now();
+    const writes = this.tenantWrites.get(tenant) ?? new TenantWrites();
+    this.tenantWrites.set(tenant, writes);
+    const checks = group.map((batch) => {
+      const early = this.earlyChecks.get(batch);
+      if (!early) throw new Error('a submission reached its write without a dedupe check');
+      this.earlyChecks.delete(batch);
+      return early;
+    });
+    let written: ReadonlySet<string> | null = null;
+    try {
+      return await this.writeChecked(tenant, group, checks, writes, started, (keys) => (written = keys));
+    } finally {
+      for (const early of checks) writes.checkUsed(early.after);
+      // What this write stored answers, for every check that started before it finished, what that check could not see.
+      writes.writeFinished(written);
+      if (writes.idle) this.tenantWrites.delete(tenant);
+    }
+  }
+
+  private async writeChecked(
+    tenant: string,
+    group: readonly PreparedEvent[][],
+    checks: readonly EarlyCheck[],
+    writes: TenantWrites,
+    started: number,
+    onStored: (keys: ReadonlySet<string>) => void,
+  ): Promise<TenantWrite[]> {
+    const isStored = await this.storedAmong(tenant, group, checks, writes);
     const inGroup = new Set<string>();
-    const fresh = group.map((batch) =>
+    const fresh = group.map((batch, i) =>
       batch.filter(({ event, row }) => {
-        if (seen.has(storedEventKey(event.event_id, row[OCCURRED_AT])) || inGroup.has(event.event_id)) return false;
+        if (isStored[i](storedEventKey(event.event_id, row[OCCURRED_AT])) || inGroup.has(event.event_id)) return false;
         // Within one write an event_id is taken once, whatever its time: a digest batch names each event_id once.
         inGroup.add(event.event_id);
         return true;
@@ -289,6 +389,7 @@ export class IngestService {
     if (rows.length > 0) this.beforeInsert(storedEvents);
     try {
       await this.actions.insert(rows.map((p) => p.row));
+      onStored(new Set(rows.map((p) => storedEventKey(p.event.event_id, p.row[OCCURRED_AT]))));
       // Stored: detection may start now, while the digest is chained. The write as a whole
       // (and so the acknowledgement) still waits for the digest.
       followed = rows.length > 0 ? this.follow(storedEvents, now) : Promise.resolve();
