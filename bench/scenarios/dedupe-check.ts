@@ -9,16 +9,16 @@
  * alternating which goes first. Reports p50 wall time per check.
  */
 import { instantFromDate, toClickHouseDateTime64 } from '@warden/common';
-import { AgentActionRepository, MIGRATIONS, Migrator, TableNames, createClickHouseClient, toAgentActionRow } from '@warden/storage';
+import { AgentActionRepository, MIGRATIONS, Migrator, TableNames, createClickHouseClient } from '@warden/storage';
 import { tempDir } from '@warden/testing';
 import type { BenchFigure } from '../scenario.js';
 import { ms, quantile, runScenario, type ScenarioResult } from '../scenario.js';
 import { benchEvent } from './support/events.js';
+import { storeBenchEvents } from './support/stored-events.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 6);
 const SIZES = [5_000, 50_000];
-const INSERT_ROWS = 10_000;
 const TAG = 'dedupe-check';
 const WAYS = ['lookups', 'one statement'] as const;
 
@@ -29,12 +29,7 @@ async function main(): Promise<ScenarioResult> {
     const tables = new TableNames('bench_dedupe');
     await new Migrator(client, tables, MIGRATIONS).migrate();
     const repo = new AgentActionRepository(client, tables);
-    const now = instantFromDate(new Date());
-    const built = performance.now();
-    for (let i = 0; i < ROWS; i += INSERT_ROWS) {
-      await repo.insert(Array.from({ length: Math.min(INSERT_ROWS, ROWS - i) }, (_, k) => toAgentActionRow(benchEvent(i + k, TAG), now)));
-    }
-    const buildS = (performance.now() - built) / 1000;
+    const buildS = await storeBenchEvents(repo, ROWS, TAG);
     console.log(`  ${ROWS.toLocaleString()} events stored in ${Math.round(buildS)} s`);
     const parts = await (await client.query({ query: `SELECT count() AS parts, max(rows) AS largest FROM system.parts WHERE active AND database = 'bench_dedupe' AND table = 'agent_actions'`, format: 'JSONEachRow' })).json<{ parts: string; largest: string }>();
 

@@ -16,19 +16,21 @@
  */
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { instantFromDate, toClickHouseDateTime64 } from '@warden/common';
-import { AgentActionRepository, ConnectionPool, MIGRATIONS, Migrator, TableNames, createClickHouseClient, toAgentActionRow } from '@warden/storage';
+import { AgentActionRepository, ConnectionPool, MIGRATIONS, Migrator, TableNames, createClickHouseClient } from '@warden/storage';
 import { tempDir } from '@warden/testing';
 import { createChdbConnection } from 'chdb/connection';
 import type { BenchFigure } from '../scenario.js';
 import { ms, quantile, runScenario, type ScenarioResult } from '../scenario.js';
 import { benchEvent } from './support/events.js';
+import { storeBenchEvents } from './support/stored-events.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 2);
 const ROUNDS = 2;
 const CHECK_IDS = 5_000;
-const INSERT_ROWS = 10_000;
+/** Bench events spread over 2,000 principals: each has ROWS / 2,000 of them. */
+const PAGE_EVENTS = Math.min(100, Math.floor(ROWS / 2000));
 const CONNECTIONS = 4;
 const TAG = 'param-reads';
 const BINDINGS = ['literals (as shipped)', "chdb's binding"] as const;
@@ -52,12 +54,7 @@ async function main(): Promise<ScenarioResult> {
     const tables = new TableNames(database);
     await new Migrator(shipped, tables, MIGRATIONS).migrate();
     const writer = new AgentActionRepository(shipped, tables);
-    const now = instantFromDate(new Date());
-    const built = performance.now();
-    for (let i = 0; i < ROWS; i += INSERT_ROWS) {
-      await writer.insert(Array.from({ length: Math.min(INSERT_ROWS, ROWS - i) }, (_, k) => toAgentActionRow(benchEvent(i + k, TAG), now)));
-    }
-    const buildS = (performance.now() - built) / 1000;
+    const buildS = await storeBenchEvents(writer, ROWS, TAG);
     console.log(`  ${ROWS.toLocaleString()} events stored in ${Math.round(buildS)} s`);
 
     const at = (i: number) => toClickHouseDateTime64(instantFromDate(new Date(benchEvent(i, TAG).occurred_at)));
@@ -84,7 +81,7 @@ async function main(): Promise<ScenarioResult> {
           const t = performance.now();
           const page = await repo.list('default', { principal, limit: 100 });
           pages[binding].push(performance.now() - t);
-          if (page.items.length !== 100) throw new Error(`${binding}: a history page of ${page.items.length} events`);
+          if (page.items.length !== PAGE_EVENTS) throw new Error(`${binding}: a history page of ${page.items.length} events, expected ${PAGE_EVENTS}`);
         }
         stop = true;
         await Promise.all(ingest);
