@@ -89,7 +89,7 @@ export class IngestMetrics {
       rejected: meter.createCounter('warden.ingest.rejected', { description: 'Invalid events (HTTP: rejected table; Kafka: dead letters), by reason' }),
       storageFailures: meter.createCounter('warden.ingest.storage.failures', { description: 'Failed store attempts (retried)' }),
       redactions: meter.createCounter('warden.ingest.redactions', { description: 'Secrets masked before storage, by kind' }),
-      insertDuration: meter.createHistogram('warden.ingest.batch.insert.duration.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'Dedup check and insert of one batch' }),
+      insertDuration: meter.createHistogram('warden.ingest.batch.insert.duration.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'One write of a group: the wait for its dedupe check (asked when its batches arrived), the insert and the chained digest' }),
       batchSize: meter.createHistogram('warden.ingest.batch.size', { description: 'Events per insert' }),
     };
     meter

@@ -282,13 +282,17 @@ export class IngestService {
   }
 
   /** Asks the log which of a submission's events it has, now, while earlier writes are still under way. */
-  private checkEarly(tenant: string, batch: readonly PreparedEvent[]): EarlyCheck {
+  private checkEarly(tenant: string, batch: PreparedEvent[]): EarlyCheck {
+    const after = this.writesOf(tenant).startCheck();
+    // A failed check is asked again by the write; until then nothing waits on it.
+    return { after, stored: this.checks.submit(tenant, batch).catch(() => null) };
+  }
+
+  /** The tenant's writes; kept while a check waits, so a write finds the one its checks started on. */
+  private writesOf(tenant: string): TenantWrites {
     let writes = this.tenantWrites.get(tenant);
     if (!writes) this.tenantWrites.set(tenant, (writes = new TenantWrites()));
-    const after = writes.startCheck();
-    // A failed check is asked again by the write; until then nothing waits on it.
-    const stored = batch.length === 0 ? Promise.resolve(new Set<string>()) : this.checks.submit(tenant, batch as PreparedEvent[]).catch(() => null);
-    return { after, stored };
+    return writes;
   }
 
   private findStored(tenant: string, batches: readonly (readonly PreparedEvent[])[]): Promise<Set<string>> {
@@ -313,17 +317,16 @@ export class IngestService {
    * before this one has finished, so it answers for all of them.
    */
   private async storedAmong(tenant: string, group: readonly PreparedEvent[][], checks: readonly EarlyCheck[], writes: TenantWrites): Promise<((key: string) => boolean)[]> {
-    const answers: { stored: Set<string> | null; since: ReadonlySet<string>[] | null }[] = [];
-    for (const early of checks) answers.push({ stored: await early.stored, since: writes.storedSince(early.after) });
-    const unknown = (i: number) => answers[i].stored === null || answers[i].since === null;
-    const askAgain = group.filter((_, i) => unknown(i));
+    // Per submission: what its check found and what the writes since stored, or null where either is unknown.
+    const answers: ({ found: Set<string>; since: ReadonlySet<string>[] } | null)[] = [];
+    for (const early of checks) {
+      const found = await early.stored;
+      const since = writes.storedSince(early.after);
+      answers.push(found && since ? { found, since } : null);
+    }
+    const askAgain = group.filter((_, i) => answers[i] === null);
     const now = askAgain.length > 0 ? await this.findStored(tenant, askAgain) : new Set<string>();
-    return answers.map(({ stored, since }, i) => {
-      if (unknown(i)) return (key) => now.has(key);
-      const found = stored as Set<string>;
-      const written = since as ReadonlySet<string>[];
-      return written.length === 0 ? (key) => found.has(key) : (key) => found.has(key) || written.some((w) => w.has(key));
-    });
+    return answers.map((a) => (a === null ? (key) => now.has(key) : (key) => a.found.has(key) || a.since.some((w) => w.has(key))));
   }
 
   /**
@@ -338,8 +341,7 @@ export class IngestService {
    */
   private async writeGroup(tenant: string, group: readonly PreparedEvent[][]): Promise<TenantWrite[]> {
     const started = performance.now();
-    const writes = this.tenantWrites.get(tenant) ?? new TenantWrites();
-    this.tenantWrites.set(tenant, writes);
+    const writes = this.writesOf(tenant);
     const checks = group.map((batch) => {
       const early = this.earlyChecks.get(batch);
       if (!early) throw new Error('a submission reached its write without a dedupe check');

@@ -5,7 +5,7 @@
  */
 export class TenantWrites {
   /** Writes finished (stored or failed), in write order. */
-  finished = 0;
+  private finished = 0;
   /** What the writes from `base` on stored (storedEventKey), or null for one that failed. */
   private base = 0;
   private readonly log: (ReadonlySet<string> | null)[] = [];
