@@ -52,6 +52,8 @@ const BROKER_WARMUP_S = Number(process.env.BENCH_BROKER_WARMUP_S ?? 20);
 /** After production ends, how long to wait for the last alerts and for the consumer to drain. */
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 60);
 const PARTITIONS = 6;
+/** How many of the slowest alerts the context splits into the breakdown's legs. */
+const SLOWEST_SHOWN = 8;
 const SECRET = 'bench-webhook-signing-secret-0001';
 
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
@@ -228,6 +230,7 @@ async function main(): Promise<ScenarioResult> {
       const ingestedToAccepted: number[] = [];
       const acceptedToReceived: number[] = [];
       const series: number[] = [];
+      const split: { total: number; to_ingest: number; to_accepted: number; to_received: number }[] = [];
       const missing: string[] = [];
       for (const t of triggers.values()) {
         if (t.acked_at_ms === null) continue;
@@ -244,10 +247,11 @@ async function main(): Promise<ScenarioResult> {
           toIngested.push(w.ingested - t.sent_at_ms);
           ingestedToAccepted.push(w.accepted - w.ingested);
           acceptedToReceived.push(at - w.accepted);
+          split.push({ total: Math.round(at - t.sent_at_ms), to_ingest: Math.round(w.ingested - t.sent_at_ms), to_accepted: Math.round(w.accepted - w.ingested), to_received: Math.round(at - w.accepted) });
         }
       }
       const unexpected = [...first.keys()].filter((id) => !triggers.has(id)).length;
-      return { received: first.size, repeats, unexpected, missing, fromSent: summarise(fromSent), fromAck: summarise(fromAck), toIngested: summarise(toIngested), ingestedToAccepted: summarise(ingestedToAccepted), acceptedToReceived: summarise(acceptedToReceived), series };
+      return { received: first.size, repeats, unexpected, missing, fromSent: summarise(fromSent), fromAck: summarise(fromAck), toIngested: summarise(toIngested), ingestedToAccepted: summarise(ingestedToAccepted), acceptedToReceived: summarise(acceptedToReceived), series, slowest: split.sort((a, b) => b.total - a.total).slice(0, SLOWEST_SHOWN) };
     };
     const widening = perRule(TRIGGER_RULE);
     const side = perRule(TRIGGER_SIDE_RULE);
@@ -322,6 +326,8 @@ async function main(): Promise<ScenarioResult> {
         load_during_production: loadDuring,
         engine_writes_per_table: writes,
         latency_series_ms: { [TRIGGER_RULE]: widening.series, [TRIGGER_SIDE_RULE]: side.series },
+        // Where the tail's time went: the three legs of the breakdown for the slowest alerts.
+        slowest_ms: { [TRIGGER_RULE]: widening.slowest, [TRIGGER_SIDE_RULE]: side.slowest },
         missing: { [TRIGGER_RULE]: widening.missing, [TRIGGER_SIDE_RULE]: side.missing },
         repeated_deliveries: { [TRIGGER_RULE]: widening.repeats, [TRIGGER_SIDE_RULE]: side.repeats },
         unexpected_alerts: { other_rules: otherAlerts.map((a) => `${a.rule_id}:${a.principal_id}`).slice(0, 20), not_a_trigger: widening.unexpected + side.unexpected },

@@ -148,6 +148,50 @@ describe('group commit', () => {
       expect(writes).toHaveLength(1);
     });
 
+    it('starts a group that waits out the interval at once when expedited, and leaves a write under way alone', async () => {
+      const { writes, write } = controlledWriter();
+      const time = manualTime();
+      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      void commit.submit('t1', [1]);
+      await settle();
+      commit.expedite('t1');
+      void commit.submit('t1', [2]);
+      await settle();
+      expect(writes.map((w) => w.group)).toEqual([[[1]]]);
+      time.advance(20);
+      writes[0].finish();
+      await settle();
+      expect(time.sleeps.map((s) => s.ms)).toEqual([180]);
+      void commit.submit('t1', [3]);
+      commit.expedite('t1');
+      await settle();
+      expect(writes.map((w) => w.group)).toEqual([[[1]], [[2], [3]]]);
+      // The interval counts from the expedited write: the next group waits its full 200 ms.
+      writes[1].finish();
+      void commit.submit('t1', [4]);
+      await settle();
+      expect(time.sleeps.map((s) => s.ms)).toEqual([180, 200]);
+      time.sleeps[0].wake();
+      await settle();
+      expect(writes).toHaveLength(2);
+    });
+
+    it('expedites only the key it is asked for', async () => {
+      const { writes, write } = controlledWriter();
+      const time = manualTime();
+      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      void commit.submit('t1', [1]);
+      void commit.submit('t2', [9]);
+      await settle();
+      writes.forEach((w) => w.finish());
+      void commit.submit('t1', [2]);
+      void commit.submit('t2', [8]);
+      await settle();
+      commit.expedite('t2');
+      await settle();
+      expect(writes.map((w) => `${w.key}:${JSON.stringify(w.group)}`)).toEqual(['t1:[[1]]', 't2:[[9]]', 't2:[[8]]']);
+    });
+
     it('paces each key on its own', async () => {
       const { writes, write } = controlledWriter();
       const time = manualTime();

@@ -22,6 +22,8 @@ export class GroupCommit<T, R> {
   private readonly writing = new Set<string>();
   /** When each key's latest write started. */
   private readonly lastStarted = new Map<string, number>();
+  /** Per key, ends the pacing wait under way early (expedite). */
+  private readonly waking = new Map<string, () => void>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -51,6 +53,16 @@ export class GroupCommit<T, R> {
     });
   }
 
+  /**
+   * The key's next group starts now rather than when its pacing allows, if
+   * it is waiting out the interval; otherwise nothing changes (a write under
+   * way is never overlapped). For a caller that is itself waiting on that
+   * group, so the wait would only add to its own.
+   */
+  expedite(key: string): void {
+    this.waking.get(key)?.();
+  }
+
   private async drain(key: string): Promise<void> {
     this.writing.add(key);
     try {
@@ -75,7 +87,18 @@ export class GroupCommit<T, R> {
   /** Waits until the key's next write may start: `minIntervalMs` after its previous one started. */
   private async pace(key: string): Promise<void> {
     const wait = (this.lastStarted.get(key) ?? Number.NEGATIVE_INFINITY) + this.pacing.minIntervalMs - this.now();
-    if (wait > 0) await this.sleep(wait);
+    if (wait <= 0) return;
+    await new Promise<void>((resolve) => {
+      let over = false;
+      const wake = () => {
+        if (over) return;
+        over = true;
+        this.waking.delete(key);
+        resolve();
+      };
+      this.waking.set(key, wake);
+      void this.sleep(wait).then(wake);
+    });
   }
 
   private take(key: string): Submission<T, R>[] {

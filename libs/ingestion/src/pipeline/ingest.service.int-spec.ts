@@ -79,6 +79,7 @@ function ingestService(
   actions: AgentActionRepository = new AgentActionRepository(client, tables),
   metrics = new IngestMetrics(),
   digests: AuditDigestRepository = new AuditDigestRepository(client, tables),
+  minWriteIntervalMs = 0,
 ): IngestService {
   return new IngestService(
     actions,
@@ -86,8 +87,8 @@ function ingestService(
     metrics,
     new DigestWriter(digests, new AuditKeyRepository(client, tables), keyring, undefined, { policy: { initialMs: 5, maxMs: 20 }, maxAttempts: 3 }),
     pino({ level: 'silent' }),
-    // Unpaced: these specs are about order and checkpoints, not the engine's CPU.
-    { ingest: { minWriteIntervalMs: 0 } },
+    // Unpaced unless asked: most specs are about order and checkpoints, not the engine's CPU.
+    { ingest: { minWriteIntervalMs } },
   );
 }
 
@@ -255,6 +256,34 @@ describe('the dedupe check, asked when a batch arrives rather than when its writ
     expect(await ingest.store(original)).toMatchObject({ inserted: 0, alreadyStored: 3 });
     expect(checks).toHaveBeenCalledTimes(3);
     expect(await rowsOf(tenant)).toBe(3);
+  });
+
+  it('is paced like the writes, yet a write whose batch waits out that pacing for its check starts the check at once', async () => {
+    const intervalMs = 3_000;
+    const actions = new GatedActions(client, tables);
+    const checks = vi.spyOn(actions, 'findStored');
+    const ingest = ingestService(actions, new IngestMetrics(), new AuditDigestRepository(client, tables), intervalMs);
+    const tenant = `early-paced-${Date.now()}`;
+    actions.hold();
+    const first = ingest.store(events(tenant, 'pa'));
+    await actions.insertStarted;
+    // Past one interval, with the first write still under way: the next batch is checked as it arrives...
+    await new Promise((r) => setTimeout(r, intervalMs + 100));
+    const second = ingest.store(events(tenant, 'pb'));
+    await expect.poll(() => checks.mock.calls.length).toBe(2);
+    // ...and the one after it, arriving within the interval of that check, waits for the checks' pacing.
+    const third = ingest.store(events(tenant, 'pc'));
+    await tick();
+    expect(checks).toHaveBeenCalledTimes(2);
+
+    // The first write ends: the next one (second and third together) may start, and starts the third's check.
+    actions.open();
+    await first;
+    const outcome = await Promise.race([third, new Promise((r) => setTimeout(() => r('still waiting for the pacing'), intervalMs / 2))]);
+    expect(outcome).toMatchObject({ inserted: 3, alreadyStored: 0 });
+    expect(await second).toMatchObject({ inserted: 3, alreadyStored: 0 });
+    expect(checks).toHaveBeenCalledTimes(3);
+    expect(await rowsOf(tenant)).toBe(9);
   });
 
   it('stores each event once when many overlapping batches arrive at once, and counts every copy', async () => {

@@ -21,9 +21,6 @@ const PENDING_INGEST_TIME = '';
 /** Stored events that may wait for their followers (detection) before a queued store waits for them. */
 const MAX_QUEUED_FOLLOWER_EVENTS = 50_000;
 
-/** Early dedupe checks are paced at this fraction of the write interval. */
-const CHECKS_PER_WRITE_INTERVAL = 4;
-
 /** A group commit stops growing here: one insert of at most this many rows (one batch alone may be larger). */
 const MAX_GROUP_EVENTS = 50_000;
 
@@ -153,15 +150,16 @@ export class IngestService {
   ) {
     metrics.observeOwedDigests(() => digests.owedBatches());
     this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs });
-    // Paced at a quarter of the writes: a check usually answers before its write starts, and a
-    // flood of small submissions (single-event HTTP posts) still makes few lookups.
+    // Paced like the writes: a lookup costs the engine about the same whatever its number of
+    // ids (it reads the event_id column of every recent part), so one per write is the least
+    // there can be. A write whose batches' check is still waiting out that pacing starts it.
     this.checks = new GroupCommit(
       async (tenant, group) => {
         const stored = await this.findStored(tenant, group);
         return group.map(() => stored);
       },
       MAX_GROUP_EVENTS,
-      { minIntervalMs: Math.floor(config.ingest.minWriteIntervalMs / CHECKS_PER_WRITE_INTERVAL) },
+      { minIntervalMs: config.ingest.minWriteIntervalMs },
     );
   }
 
@@ -341,6 +339,8 @@ export class IngestService {
    */
   private async writeGroup(tenant: string, group: readonly PreparedEvent[][]): Promise<TenantWrite[]> {
     const started = performance.now();
+    // This write waits for its batches' checks: one still waiting out its pacing would only add to that.
+    this.checks.expedite(tenant);
     const writes = this.writesOf(tenant);
     const checks = group.map((batch) => {
       const early = this.earlyChecks.get(batch);
