@@ -150,9 +150,9 @@ export class IngestService {
   ) {
     metrics.observeOwedDigests(() => digests.owedBatches());
     this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs });
-    // Paced like the writes: a lookup costs the engine about the same whatever its number of
-    // ids (it reads the event_id column of every recent part), so one per write is the least
-    // there can be. A write whose batches' check is still waiting out that pacing starts it.
+    // Paced like the writes: a lookup of a few hundred ids costs the engine about as much as
+    // one of a thousand (it reads the event_id column of the recent parts either way), so more
+    // than one per write is waste. A write whose batches' check still waits out that pacing starts it.
     this.checks = new GroupCommit(
       async (tenant, group) => {
         const stored = await this.findStored(tenant, group);
