@@ -244,10 +244,11 @@ async function main(): Promise<ScenarioResult> {
         series.push(Math.round(at - t.sent_at_ms));
         const w = accepted.get(`${rule}\u0000${t.event_id}`);
         if (w) {
-          toIngested.push(w.ingested - t.sent_at_ms);
-          ingestedToAccepted.push(w.accepted - w.ingested);
-          acceptedToReceived.push(at - w.accepted);
-          split.push({ total: Math.round(at - t.sent_at_ms), to_ingest: Math.round(w.ingested - t.sent_at_ms), to_accepted: Math.round(w.accepted - w.ingested), to_received: Math.round(at - w.accepted) });
+          const legs = { to_ingest: w.ingested - t.sent_at_ms, to_accepted: w.accepted - w.ingested, to_received: at - w.accepted };
+          toIngested.push(legs.to_ingest);
+          ingestedToAccepted.push(legs.to_accepted);
+          acceptedToReceived.push(legs.to_received);
+          split.push({ total: Math.round(at - t.sent_at_ms), to_ingest: Math.round(legs.to_ingest), to_accepted: Math.round(legs.to_accepted), to_received: Math.round(legs.to_received) });
         }
       }
       const unexpected = [...first.keys()].filter((id) => !triggers.has(id)).length;

@@ -98,10 +98,15 @@ describe('group commit', () => {
       };
     }
 
-    it('starts the next write no sooner than the interval after the previous one started, with all that arrived meanwhile', async () => {
+    /** A group commit paced at 200 ms, on the test's clock, with writes the test finishes. */
+    function pacedCommit() {
       const { writes, write } = controlledWriter();
       const time = manualTime();
-      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      return { writes, time, commit: new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep }) };
+    }
+
+    it('starts the next write no sooner than the interval after the previous one started, with all that arrived meanwhile', async () => {
+      const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);
       await settle();
       time.advance(50);
@@ -118,9 +123,7 @@ describe('group commit', () => {
     });
 
     it('writes at once when the previous write started longer ago than the interval', async () => {
-      const { writes, write } = controlledWriter();
-      const time = manualTime();
-      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);
       await settle();
       writes[0].finish();
@@ -133,9 +136,7 @@ describe('group commit', () => {
     });
 
     it('holds a submission that comes soon after a write even when nothing else was waiting', async () => {
-      const { writes, write } = controlledWriter();
-      const time = manualTime();
-      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);
       await settle();
       time.advance(20);
@@ -149,9 +150,7 @@ describe('group commit', () => {
     });
 
     it('starts a group that waits out the interval at once when expedited, and leaves a write under way alone', async () => {
-      const { writes, write } = controlledWriter();
-      const time = manualTime();
-      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);
       await settle();
       commit.expedite('t1');
@@ -177,9 +176,7 @@ describe('group commit', () => {
     });
 
     it('expedites only the key it is asked for', async () => {
-      const { writes, write } = controlledWriter();
-      const time = manualTime();
-      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);
       void commit.submit('t2', [9]);
       await settle();
@@ -187,15 +184,14 @@ describe('group commit', () => {
       void commit.submit('t1', [2]);
       void commit.submit('t2', [8]);
       await settle();
+      expect(time.sleeps.map((s) => s.ms)).toEqual([200, 200]);
       commit.expedite('t2');
       await settle();
       expect(writes.map((w) => `${w.key}:${JSON.stringify(w.group)}`)).toEqual(['t1:[[1]]', 't2:[[9]]', 't2:[[8]]']);
     });
 
     it('paces each key on its own', async () => {
-      const { writes, write } = controlledWriter();
-      const time = manualTime();
-      const commit = new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep });
+      const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);
       void commit.submit('t2', [9]);
       await settle();
