@@ -2,7 +2,10 @@ import { type ExecFileException, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import kafkajs, { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+
+// kafkajs is CommonJS and exports its error classes in a way Node's named imports do not see.
+const { KafkaJSProtocolError } = kafkajs;
 
 /** Where the tests' Kafka is: a PLAINTEXT bootstrap list and a SASL_PLAINTEXT (PLAIN) one. */
 export interface KafkaBrokerEndpoints {
@@ -145,10 +148,18 @@ export async function createTopic(
   const admin = new Kafka({ clientId: 'warden-test-admin', logLevel: logLevel.NOTHING, ...config, brokers }).admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({
-      topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    let created: boolean;
+    try {
+      created = await admin.createTopics({
+        topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
+    } catch (error) {
+      // Thrown by the wait for leaders, after the broker created the topic.
+      if (!isUnknownTopic(error)) throw error;
+      await untilLeadersKnown(admin, name, partitions);
+      created = true;
+    }
     if (!created) {
       const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
       const existing = topics[0]?.partitions.length ?? 0;
@@ -159,5 +170,32 @@ export async function createTopic(
     return created;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** How long a new topic's leaders may take to show in a just-started broker's metadata. */
+const LEADERS_TIMEOUT_MS = 30_000;
+
+/**
+ * A broker that has just started may answer the metadata request for a topic
+ * it has just created with "unknown topic": kafkajs's wait for leaders waits
+ * out only LEADER_NOT_AVAILABLE and throws this. It happened on one in two
+ * fresh starts of the local broker, failing the benchmarks that start it.
+ */
+function isUnknownTopic(error: unknown): boolean {
+  return error instanceof KafkaJSProtocolError && error.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+async function untilLeadersKnown(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      if (metadata?.partitions.length === partitions && metadata.partitions.every((p) => p.leader >= 0)) return;
+    } catch (error) {
+      if (!isUnknownTopic(error)) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`createTopic(${topic}): its ${partitions} partitions had no leaders after ${LEADERS_TIMEOUT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
