@@ -21,7 +21,7 @@ function heldConnection(name: string, ran: string[]) {
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe('a pool of connections to one engine', () => {
-  it('sends each statement to the connection with the fewest in flight, so statements overlap', async () => {
+  it('runs statements side by side, one per connection', async () => {
     const ran: string[] = [];
     const a = heldConnection('a', ran);
     const b = heldConnection('b', ran);
@@ -32,15 +32,46 @@ describe('a pool of connections to one engine', () => {
     await settle();
     expect(ran).toEqual(['a: insert', 'b: dedup']);
 
+    a.finishNext();
     b.finishNext();
-    await second;
-    const third = pool.query({ query: 'detections' } as never);
+    await expect(Promise.all([first, second])).resolves.toEqual([{ query_id: 'insert' }, { query_id: 'dedup' }]);
+  });
+
+  it('holds a statement back while every connection is busy, and gives it the first connection to free up', async () => {
+    const ran: string[] = [];
+    const a = heldConnection('a', ran);
+    const b = heldConnection('b', ran);
+    const pool = new ConnectionPool([a.connection, b.connection]);
+    const insert = pool.query({ query: 'insert' } as never);
+    const dedup = pool.query({ query: 'dedup' } as never);
+
+    const alert = pool.query({ query: 'alert' } as never);
     await settle();
-    expect(ran[2]).toBe('b: detections');
+    expect(ran).toEqual(['a: insert', 'b: dedup']);
+    expect(pool.queued).toBe(1);
+
+    b.finishNext();
+    await dedup;
+    await settle();
+    expect(ran[2]).toBe('b: alert');
+    expect(pool.queued).toBe(0);
 
     a.finishNext();
     b.finishNext();
-    await expect(Promise.all([first, third])).resolves.toEqual([{ query_id: 'insert' }, { query_id: 'detections' }]);
+    await expect(Promise.all([insert, alert])).resolves.toEqual([{ query_id: 'insert' }, { query_id: 'alert' }]);
+  });
+
+  it('serves the statements held back in the order they came', async () => {
+    const ran: string[] = [];
+    const a = heldConnection('a', ran);
+    const pool = new ConnectionPool([a.connection]);
+    const all = ['first', 'second', 'third', 'fourth'].map((query) => pool.query({ query } as never));
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      a.finishNext();
+    }
+    await Promise.all(all);
+    expect(ran).toEqual(['a: first', 'a: second', 'a: third', 'a: fourth']);
   });
 
   it('frees a connection whose statement failed', async () => {
@@ -57,6 +88,7 @@ describe('a pool of connections to one engine', () => {
     await expect(pool.query({ query: 'x' } as never)).rejects.toThrow('engine said no');
     await expect(pool.query({ query: 'y' } as never)).rejects.toThrow('engine said no');
     expect(ran).toEqual(['failing', 'failing']);
+    expect(pool.queued).toBe(0);
   });
 
   it('closes every connection', async () => {
