@@ -99,6 +99,48 @@ describe('AlertDispatcher', () => {
     expect(transport.sent).toHaveLength(2);
   });
 
+  it("sends a fresh detection's deliveries while their pending rows are being written, and records the attempt after them", async () => {
+    const outbox = new InMemoryAlertOutbox();
+    const { appendDeliveries } = outbox;
+    let rowsWritten!: () => void;
+    const held = new Promise<void>((resolve) => (rowsWritten = resolve));
+    outbox.appendDeliveries = async (deliveries) => {
+      await held;
+      return appendDeliveries.call(outbox, deliveries);
+    };
+    const { dispatcher, transport } = setup({ outbox });
+    await dispatcher.start();
+    const accepting = dispatcher.accept(detection({ trigger: 'e1' }), TIMING);
+    await vi.waitFor(() => expect(transport.sent).toHaveLength(1));
+    expect(outbox.deliveryRows).toEqual([]);
+
+    rowsWritten();
+    accepted(await accepting);
+    await dispatcher.idle();
+    expect(outbox.deliveryRows.map((d) => d.status)).toEqual(['pending', 'delivered']);
+  });
+
+  it('when writing the pending rows fails, the alert is out all the same, its attempt stands in for them, and a redelivery sends nothing more', async () => {
+    const outbox = new InMemoryAlertOutbox();
+    const { appendDeliveries } = outbox;
+    let failures = 1;
+    outbox.appendDeliveries = async (deliveries) => {
+      if (failures-- > 0) throw new Error('storage went away');
+      return appendDeliveries.call(outbox, deliveries);
+    };
+    const { dispatcher, transport } = setup({ outbox });
+    await dispatcher.start();
+    await expect(dispatcher.accept(detection({ trigger: 'e1' }), TIMING)).rejects.toThrow('storage went away');
+    await dispatcher.idle();
+    expect(transport.sent).toHaveLength(1);
+    expect(outbox.deliveryRows.map((d) => d.status)).toEqual(['delivered']);
+
+    const redelivered = accepted(await dispatcher.accept(detection({ trigger: 'e1' }), TIMING));
+    await dispatcher.idle();
+    expect(redelivered).toMatchObject({ kind: 'opened', count: 1, delivery_ids: [] });
+    expect(transport.sent).toHaveLength(1);
+  });
+
   describe("a batch's detections, accepted together", () => {
     const batch = () => [
       { detection: detection({ trigger: 'b1' }), timing: TIMING },

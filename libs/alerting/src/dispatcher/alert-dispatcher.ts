@@ -56,11 +56,11 @@ const RECORD_ATTEMPTS = 5;
  * 1. `accept(detection)`, or `acceptAll` for a batch's: under the groups'
  *    locks, skip a detection_id already stored (detections are
  *    at-least-once; this read also finds the detection's deliveries a crash
- *    left behind), decide with the AlertGrouper, write the deliveries
- *    (pending) to the outbox, start sending them, then store the alert
- *    state and the detection. The order makes a crash at any point safe:
- *    whatever was not stored is redone when the detection is delivered
- *    again, and redoing lands on the same ids.
+ *    left behind), decide with the AlertGrouper, start sending the
+ *    deliveries while writing them (pending) to the outbox, then store the
+ *    alert state and the detection. The order makes a crash at any point
+ *    safe: whatever was not stored is redone when the detection is
+ *    delivered again, and redoing lands on the same ids.
  * 2. Each delivery is attempted; every outcome is appended to the outbox.
  *    Retriable failures come back after a capped, jittered backoff;
  *    permanent ones stay listed as failed.
@@ -211,9 +211,16 @@ export class AlertDispatcher {
         delivery_ids: deliveries.map((d) => d.delivery_id),
       });
     }
-    // Enqueue before send, then the alerts, then the records: a crash anywhere is redone by a redelivery.
-    await outbox.appendDeliveries(fresh);
-    for (const delivery of fresh) this.schedule(delivery);
+    // The deliveries are sent while their pending rows are written, then the alerts, then the
+    // records. The send does not wait for that write (one fsync'd insert: about 60 ms at p50 and
+    // 250 ms at p99 at 5,000 events/s). Until acceptAll resolves, the caller has not seen the
+    // detection through (detection keeps its checkpoint before the batch), so a crash before then
+    // has it accepted again, and redoing lands on the same ids; a send can repeat, as after any
+    // crash between a 2xx and its record. If the write fails, the alert is out all the same and
+    // its attempt's row (the whole delivery) stands in for the pending one.
+    const enqueued = outbox.appendDeliveries(fresh);
+    for (const delivery of fresh) this.schedule(delivery, enqueued);
+    await enqueued;
     await outbox.saveAlerts(alerts);
     for (const alert of alerts) this.remember(alert);
     await outbox.recordDetections(records);
@@ -300,12 +307,13 @@ export class AlertDispatcher {
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
   }
 
-  private schedule(delivery: DeliveryRecord): void {
+  /** `enqueued`: the write of the delivery's pending row, when it is under way; the attempt's record follows it. */
+  private schedule(delivery: DeliveryRecord, enqueued?: Promise<void>): void {
     const id = delivery.delivery_id;
     if (this.state !== 'running' || this.timers.has(id) || this.inFlight.has(id)) return;
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      const attempt = this.attempt(delivery)
+      const attempt = this.attempt(delivery, enqueued)
         .then(
           (next) => {
             // Out of flight first, so that the retry can be scheduled under the same id.
@@ -326,7 +334,7 @@ export class AlertDispatcher {
   }
 
   /** One attempt, its outcome recorded; returns the delivery's new state. */
-  private async attempt(delivery: DeliveryRecord): Promise<DeliveryRecord> {
+  private async attempt(delivery: DeliveryRecord, enqueued?: Promise<void>): Promise<DeliveryRecord> {
     const sink = this.sinks.get(delivery.sink);
     let next: DeliveryRecord;
     if (sink === undefined) {
@@ -336,6 +344,8 @@ export class AlertDispatcher {
       const outcome = await this.transport.post(request, this.deps.config.retry.timeout_ms);
       next = afterAttempt(delivery, outcome, this.clock(), this.deps.config.retry, this.random);
     }
+    // Highest revision wins either way; in this order the attempt log also reads in order.
+    await enqueued?.catch(() => undefined);
     const recorded = await this.record(next);
     const fields = { delivery_id: next.delivery_id, alert_id: next.alert_id, sink: next.sink, action: next.action, attempt: next.attempt };
     this.deps.onAttempt?.({
