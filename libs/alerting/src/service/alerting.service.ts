@@ -1,24 +1,24 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { toRfc3339Utc } from '@warden/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigError, WARDEN_CONFIG, type WardenConfig } from '@warden/config';
-import { DetectionService, type Severity } from '@warden/detection';
+import { DetectionService } from '@warden/detection';
 import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
 import { metrics } from '@opentelemetry/api';
 import { LOGGER, type Logger, inSpan } from '@warden/telemetry';
 import { type Alerting, createAlerting } from '../alerting.factory.js';
+import type { AlertingLogger } from '../alerting.logger.js';
 import { parseAlertingConfig } from '../config/alerting-config.schema.js';
+import { detectionsToAlerts } from './detections-to-alerts.js';
 
 /**
  * Connects detections to on-call humans: every detection goes through the
  * dispatcher (grouping, throttling, outbox, retries). Off when the
  * WARDEN_CONFIG file has no `alerting:` section.
  */
-const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
 @Injectable()
-export class AlertingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AlertingService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private alerting: Alerting | null = null;
+  private stopping = false;
 
   constructor(
     @Inject(WARDEN_CONFIG) private readonly config: WardenConfig,
@@ -35,6 +35,7 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
     }
     if (parsed.config === null) return;
     const log = this.logger.child({ component: 'alerting' });
+    const alertingLog: AlertingLogger = { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) };
     const meter = metrics.getMeter('warden');
     const deliveries = meter.createCounter('warden.alert.deliveries', { description: 'Alert delivery attempts by sink and outcome (delivered, retry, failed)' });
     const latency = meter.createHistogram('warden.alert.latency.seconds', { unit: 's', advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] }, description: 'From event ingestion to alert delivered, per sink' });
@@ -46,21 +47,18 @@ export class AlertingService implements OnApplicationBootstrap, OnApplicationShu
         deliveries.add(1, { sink, outcome });
         if (fromIngestedMs !== undefined) latency.record(fromIngestedMs / 1000, { sink });
       },
-      logger: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+      logger: alertingLog,
     });
     const { resumed } = await this.alerting.dispatcher.start();
     log.info({ sinks: parsed.config.sinks.map((s) => s.name), resumed }, 'alerting started');
     // The outbox keeps its own record of each detection, so an alert need not wait for the detections' write.
-    this.detection.addListener('alerting', async (detections, { ingestedAt, events }) => {
-      const occurred = new Map(events.map((e) => [e.event_id, e.occurred_at]));
-      const ingested_at = toRfc3339Utc(ingestedAt);
-      await inSpan('alert.accept', { 'warden.detections': detections.length }, async () => {
-        // The batch's detections together: one read and one write per table for all of them
-        // (an alert storm costs a few statements, not a few per detection), the most severe first.
-        const bySeverity = [...detections].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
-        await this.alerting?.dispatcher.acceptAll(bySeverity.map((d) => ({ detection: d, timing: { occurred_at: occurred.get(d.trigger_event_id) ?? d.last_seen, ingested_at } })));
-      });
-    }, { on: 'raised' });
+    const dispatcher = this.alerting.dispatcher;
+    const toAlerts = detectionsToAlerts({ dispatcher, policy: this.config.retry, logger: alertingLog, shouldContinue: () => !this.stopping });
+    this.detection.addListener('alerting', (detections, context) => inSpan('alert.accept', { 'warden.detections': detections.length }, () => toAlerts(detections, context)), { on: 'raised' });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   async onApplicationShutdown(): Promise<void> {
