@@ -35,7 +35,7 @@ import { ms, quantile, runScenario, type ScenarioResult } from '../scenario.js';
 import { deleteTopics, groupLag } from './support/group-lag.js';
 import { type TriggerSent, spawnSteadyProducer } from './support/steady-producer.js';
 import { TRIGGER_RULE, TRIGGER_SIDE_RULE } from './support/trigger-events.js';
-import { startLoadMeter, threadsFigure } from './support/load-meter.js';
+import { gcFigure, startLoadMeter, threadsFigure } from './support/load-meter.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
@@ -273,7 +273,7 @@ async function main(): Promise<ScenarioResult> {
       { name: 'send acknowledged (acks=all) → alert received, p99', value: widening.fromAck.p99, unit: 'ms' },
       { name: '  of which produced → batch ingest time, p50', value: widening.toIngested.p50, unit: 'ms', note: `p99 ${widening.toIngested.p99} ms: Kafka, fetch wait, validate, dedupe check` },
       { name: '  of which ingest time → dispatcher accepted, p50', value: widening.ingestedToAccepted.p50, unit: 'ms', note: `p99 ${widening.ingestedToAccepted.p99} ms: insert (first-seen's history read runs beside it), rules, the dispatcher's read; the digest and the detections' write run beside them` },
-      { name: '  of which accepted → received by webhook, p50', value: widening.acceptedToReceived.p50, unit: 'ms', note: `p99 ${widening.acceptedToReceived.p99} ms: the outbox write, HTTP` },
+      { name: '  of which accepted → received by webhook, p50', value: widening.acceptedToReceived.p50, unit: 'ms', note: `p99 ${widening.acceptedToReceived.p99} ms: HTTP (the outbox write runs beside it)` },
       { name: `produced → alert received (${TRIGGER_SIDE_RULE}), p50`, value: side.fromSent.p50, unit: 'ms', note: `p99 ${side.fromSent.p99} ms, max ${side.fromSent.max} ms (same trigger events; history lookup)` },
       { name: 'Warden /v1/alerts/status: occurred → dispatched, p50', value: wOcc.p50, unit: 'ms', note: `p99 ${wOcc.p99}, max ${wOcc.max}; ${wOcc.count} deliveries, both rules` },
       { name: 'Warden /v1/alerts/status: ingested → dispatched, p50', value: wIng.p50, unit: 'ms', note: `p99 ${wIng.p99}, max ${wIng.max}` },
@@ -290,6 +290,7 @@ async function main(): Promise<ScenarioResult> {
         note: `machine ${loadDuring.machine_busy_cores} of ${loadDuring.machine_cores} cores busy (producer, broker and receiver run here too)`,
       },
       threadsFigure(loadDuring, 'CPU of the Warden process by thread, during production'),
+      gcFigure(loadDuring, 'GC pauses of the Warden process during production: scavenge p99'),
       { name: 'achieved produce rate', value: stats.achieved_rate, unit: 'events/s', note: `target ${RATE.toLocaleString()}; per second min ${stats.per_second.min.toLocaleString()}, ${stats.per_second.seconds_below_95pct} s below 95 %` },
       { name: 'triggers sent', value: sentTriggers, unit: 'events', note: failedTriggers > 0 ? `${failedTriggers} more failed to send` : undefined },
       { name: `alerts received (${TRIGGER_RULE})`, value: widening.received, unit: 'alerts', note: widening.missing.length > 0 ? `MISSING ${widening.missing.length}` : 'none missing' },

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BenchFigure } from '../../scenario.js';
 
 export interface LoadReading {
@@ -19,6 +19,25 @@ export interface LoadReading {
    * reading are missing from it.
    */
   threads_cores: Record<string, number>;
+  /**
+   * V8's garbage-collection pauses of this process (the main thread stops for
+   * each): young-generation scavenges and full mark-compacts apart.
+   */
+  gc: { minor: GcPauses; major: GcPauses; paused_share: number };
+}
+
+export interface GcPauses {
+  count: number;
+  total_ms: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+function gcPauses(durations: number[]): GcPauses {
+  const sorted = [...durations].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length === 0 ? 0 : round1(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]));
+  return { count: sorted.length, total_ms: Math.round(sorted.reduce((a, b) => a + b, 0)), p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1) };
 }
 
 const TICKS_PER_SECOND = 100;
@@ -85,8 +104,19 @@ export function startLoadMeter(): { stop: () => LoadReading } {
   const cpu = process.cpuUsage();
   const machine = machineJiffies();
   const threads = threadTicks();
+  const minor: number[] = [];
+  const major: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) minor.push(entry.duration);
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) major.push(entry.duration);
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   return {
     stop: () => {
+      gc.disconnect();
       const seconds = (performance.now() - started) / 1000;
       const used = process.cpuUsage(cpu);
       const m = machineJiffies();
@@ -99,6 +129,7 @@ export function startLoadMeter(): { stop: () => LoadReading } {
         machine_cores: cores,
         loop_delay_ms: { p50: round1(loop.percentile(50) / 1e6), p99: round1(loop.percentile(99) / 1e6), max: round1(loop.max / 1e6) },
         threads_cores: threadCores(threads, seconds),
+        gc: { minor: gcPauses(minor), major: gcPauses(major), paused_share: round2([...minor, ...major].reduce((a, b) => a + b, 0) / 1000 / seconds) },
       };
     },
   };
@@ -114,5 +145,16 @@ export function threadsFigure(reading: LoadReading, name: string): BenchFigure {
       .filter(([pool]) => pool !== MAIN)
       .map(([pool, cores]) => `${pool} ${cores}`)
       .join(', ')} ("node": the triage worker, V8's GC and compiler helpers, libuv's pool running the engine's statements; "ThreadPool": the engine's parsing and query pool; "MergeMutate": its merges)`,
+  };
+}
+
+/** One figure for a reading's GC pauses: the scavenges' p99 as its value, the rest in the note. */
+export function gcFigure(reading: LoadReading, name: string): BenchFigure {
+  const { minor, major, paused_share } = reading.gc;
+  return {
+    name,
+    value: minor.p99_ms,
+    unit: 'ms',
+    note: `scavenges: ${minor.count}, p50 ${minor.p50_ms} ms, max ${minor.max_ms} ms; mark-compacts: ${major.count}, p50 ${major.p50_ms} ms, max ${major.max_ms} ms; the main thread stood still ${Math.round(paused_share * 100)} % of the time`,
   };
 }
