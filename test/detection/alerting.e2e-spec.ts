@@ -6,6 +6,8 @@ import { verifyAlertSignature } from '@warden/alerting';
 import { agentAction, tempDir } from '@warden/testing';
 import { eventually } from '../support/warden-process.js';
 import { http, type RunningWarden, startWarden } from '../support/warden-server.js';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
 
 const SECRET = 'a-webhook-secret-for-tests';
 const data = tempDir();
@@ -78,5 +80,37 @@ describe('alerting from the ingest path', () => {
     await eventually(async () => received.length, (n) => n >= 2, { what: 'resolve notification' });
     expect(received[1].body).toContain('alert.resolved');
     expect((await http(warden.url).post(`/v1/detections/${detection.detection_id}/resolve`)).json.outcome).toBe('not_open');
+  });
+
+  it("an alert whose outbox cannot be written is owed, not dropped: it goes out once the outbox's storage is back", async () => {
+    const client = warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
+    const table = warden.app.get<TableNames>(TABLE_NAMES).table('alert_detections');
+    const widening = agentAction({
+      principal: { id: 'owed-alert-follower', kind: 'human' },
+      action: { type: 'permission.grant' },
+      resource: { type: 'drive.folder', id: 'payroll', sensitivity: 'restricted' },
+      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
+    });
+    const alertsFor = () => received.filter((r) => r.body.includes('owed-alert-follower'));
+    // The dispatcher's read of what it already has fails while the table is away: every try, alerting's own included.
+    await client.command({ query: `DETACH TABLE ${table}` });
+    try {
+      expect((await http(warden.url).postEvents([widening])).json.accepted).toBe(1);
+      // Past alerting's own tries, and at least one more on the checkpoint timer.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect((await http(warden.url).get('/v1/rules')).json.counters.unstored_batches).toBeGreaterThanOrEqual(1);
+      expect(alertsFor()).toHaveLength(0);
+    } finally {
+      await client.command({ query: `ATTACH TABLE ${table}` });
+    }
+
+    await eventually(async () => alertsFor().length, (n) => n >= 1, { what: 'the owed alert', timeoutMs: 30_000 });
+    await eventually(
+      async () => (await http(warden.url).get('/v1/rules')).json.counters.unstored_batches,
+      (n: number) => n === 0,
+      { what: 'nothing left owed' },
+    );
+    expect(alertsFor()).toHaveLength(1);
+    expect(alertsFor()[0].body).toContain('permission-widening-sensitive');
   });
 });

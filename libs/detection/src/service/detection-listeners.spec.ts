@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../detection/detection.schema.js';
-import { type DetectionContext, DetectionListeners } from './detection-listeners.js';
+import { type DetectionContext, DetectionListeners, DetectionsNotStored } from './detection-listeners.js';
 
 // Listeners only pass detections through, so an id is all these specs need of one.
 const DETECTIONS = [{ detection_id: 'd1' } as Detection];
@@ -78,6 +78,49 @@ describe('DetectionListeners', () => {
     await listeners.publish(DETECTIONS, CONTEXT, async () => undefined);
     expect(failures).toEqual(['broken: boom']);
     expect(log).toEqual(['streamed d1']);
+  });
+
+  it('resolves with the `raised` listeners that failed for a reason worth another try, so what they owe is not dropped', async () => {
+    const { failures, listeners } = setup();
+    listeners.add('alerting', async () => {
+      throw new Error('outbox unavailable');
+    }, { on: 'raised' });
+    listeners.add('auto-containment', async () => {
+      throw new TypeError('a bug: another try would repeat it');
+    }, { on: 'raised' });
+    listeners.add('sse', async () => {
+      throw new Error('stream closed');
+    });
+
+    await expect(listeners.publish(DETECTIONS, CONTEXT, async () => undefined)).resolves.toEqual(['alerting']);
+    expect(failures).toHaveLength(3);
+  });
+
+  it('tells the caller of a failed write which `raised` listeners failed too', async () => {
+    const { listeners } = setup();
+    listeners.add('alerting', async () => {
+      throw new Error('outbox unavailable');
+    }, { on: 'raised' });
+    const published = listeners.publish(DETECTIONS, CONTEXT, async () => {
+      throw new Error('engine unavailable');
+    });
+    await expect(published).rejects.toBeInstanceOf(DetectionsNotStored);
+    await expect(published).rejects.toMatchObject({ owed: ['alerting'], cause: new Error('engine unavailable') });
+  });
+
+  it('calls again only the listeners named, and reports those that failed again', async () => {
+    const { log, listeners } = setup();
+    let alertingFailures = 2;
+    listeners.add('alerting', async () => {
+      log.push('alerting');
+      if (alertingFailures-- > 0) throw new Error('outbox unavailable');
+    }, { on: 'raised' });
+    listeners.add('auto-containment', async () => void log.push('auto-containment'), { on: 'raised' });
+
+    expect(await listeners.publish(DETECTIONS, CONTEXT, async () => undefined)).toEqual(['alerting']);
+    expect(await listeners.retry(['alerting'], DETECTIONS, CONTEXT)).toEqual(['alerting']);
+    expect(await listeners.retry(['alerting'], DETECTIONS, CONTEXT)).toEqual([]);
+    expect(log).toEqual(['alerting', 'auto-containment', 'alerting', 'alerting']);
   });
 
   it('stops calling a listener once it unsubscribes', async () => {

@@ -1,4 +1,4 @@
-import type { UtcInstant } from '@warden/common';
+import { type UtcInstant, isProgrammingError } from '@warden/common';
 import type { AgentAction } from '@warden/contracts';
 import type { Detection } from '../detection/detection.schema.js';
 
@@ -24,6 +24,17 @@ interface Entry {
   on: ListenerTiming;
 }
 
+/** `publish`'s write of the detections failed (its error is the cause); `owed`: the `raised` listeners that failed too, with an error worth another try. */
+export class DetectionsNotStored extends Error {
+  override readonly name = 'DetectionsNotStored';
+  constructor(
+    override readonly cause: unknown,
+    readonly owed: string[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** Who hears of new detections, and when relative to their being stored. */
 export class DetectionListeners {
   private readonly entries: Entry[] = [];
@@ -46,34 +57,47 @@ export class DetectionListeners {
    * calls the `stored` ones. If storing fails the `raised` listeners have
    * still been heard out (an alert goes out even when the detections' write
    * does not), the `stored` ones are not called, and the error is rethrown.
+   * Resolves with the `raised` listeners that failed with an error worth
+   * another try (not a bug): what they were to do (an alert) is still owed,
+   * and `retry` gives it to them again.
    */
-  async publish(detections: Detection[], context: DetectionContext, store: () => Promise<void>): Promise<void> {
+  async publish(detections: Detection[], context: DetectionContext, store: () => Promise<void>): Promise<string[]> {
     const raised = this.notify('raised', detections, context);
     try {
       await store();
-    } finally {
-      await raised;
+    } catch (error) {
+      throw new DetectionsNotStored(error, await raised);
     }
+    const owed = await raised;
     await this.notify('stored', detections, context);
+    return owed;
+  }
+
+  /** Calls the named `raised` listeners again (those `publish` reported); resolves with those that failed again. */
+  retry(names: readonly string[], detections: Detection[], context: DetectionContext): Promise<string[]> {
+    return this.notify('raised', detections, context, new Set(names));
   }
 
   /** Calls the `stored` listeners of detections whose write landed late (a retry after `publish` failed). */
-  storedLate(detections: Detection[], context: DetectionContext): Promise<void> {
-    return this.notify('stored', detections, context);
+  async storedLate(detections: Detection[], context: DetectionContext): Promise<void> {
+    await this.notify('stored', detections, context);
   }
 
-  /** Side by side: an alert does not wait for a containment's connectors. */
-  private async notify(on: ListenerTiming, detections: Detection[], context: DetectionContext): Promise<void> {
+  /** Side by side: an alert does not wait for a containment's connectors. Resolves with the listeners that failed with an error worth another try. */
+  private async notify(on: ListenerTiming, detections: Detection[], context: DetectionContext, only?: ReadonlySet<string>): Promise<string[]> {
+    const failed: string[] = [];
     await Promise.all(
       this.entries
-        .filter((e) => e.on === on)
+        .filter((e) => e.on === on && (only === undefined || only.has(e.name)))
         .map(async ({ name, listener }) => {
           try {
             await listener(detections, context);
           } catch (error) {
             this.onFailure(name, error);
+            if (!isProgrammingError(error)) failed.push(name);
           }
         }),
     );
+    return failed;
   }
 }

@@ -17,7 +17,7 @@ import { type RuleLoadError, loadRules } from '../rules/rule-loader.js';
 import type { Rule } from '../rules/rule.schema.js';
 import { ACTION_HISTORY_PORT } from '../history/action-history.port.js';
 import { DETECTION_REPOSITORY } from './detection.di-tokens.js';
-import { type DetectionContext, DetectionListeners, type DetectionListener, type ListenerTiming } from './detection-listeners.js';
+import { type DetectionContext, DetectionListeners, DetectionsNotStored, type DetectionListener, type ListenerTiming } from './detection-listeners.js';
 import { DetectionWriter } from './detection-writer.js';
 
 export interface RulesStatus {
@@ -29,7 +29,8 @@ export interface RulesStatus {
   /**
    * Since start: events evaluated, detections raised, listener failures,
    * retried detection writes, and batches whose detections are not written
-   * yet (retried on the checkpoint timer; the checkpoint stays before them).
+   * yet or still owed to a listener such as alerting (retried on the
+   * checkpoint timer; the checkpoint stays before them).
    */
   counters: { evaluated: number; detections: number; listener_failures: number; write_retries: number; unstored_batches: number };
 }
@@ -52,10 +53,19 @@ export function shippedRulesDir(): string {
 /** Attempts of a batch's detections' write before it is left to the checkpoint timer (about 3 s of backoff at the default policy). */
 const DETECTION_WRITE_ATTEMPTS = 5;
 
-/** A batch whose detections' write failed: its alerts are out; the detections are written again on the checkpoint timer. */
+/**
+ * A batch not seen through: its detections' write failed (written again on
+ * the checkpoint timer), or a `raised` listener failed (alerting, when the
+ * outbox's storage did), which is called again on that timer. The
+ * checkpoint stays before it meanwhile, so after a restart it is evaluated
+ * again.
+ */
 interface UnstoredBatch {
   detections: Detection[];
   context: DetectionContext;
+  written: boolean;
+  /** `raised` listeners still owed these detections. */
+  owed: string[];
   /** Lets the checkpoint move past the batch. */
   finish: () => void;
 }
@@ -211,13 +221,24 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
       finish();
       throw error;
     }
-    const settled = this.announce(raised, events, ingestedAt).then(finish, (error: unknown) => {
-      // Alerts went out for these detections: they are written again later rather than lost,
-      // unless this is a bug, which a second try would only repeat.
-      if (raised.length > 0 && !isProgrammingError(error)) this.unstored.set(id, { detections: raised, context: { ingestedAt, events }, finish });
-      else finish();
-      throw error;
-    });
+    const context = { ingestedAt, events };
+    const settled = this.announce(raised, events, ingestedAt).then(
+      (owed) => {
+        if (owed.length === 0) return finish();
+        // An alert that could not be handed over is owed, not dropped: tried again on the timer.
+        this.unstored.set(id, { detections: raised, context, written: true, owed, finish });
+        throw new Error(`listeners ${owed.join(', ')} failed; they are called again on the checkpoint timer`);
+      },
+      (error: unknown) => {
+        // Alerts went out for these detections: they are written again later rather than lost,
+        // unless this is a bug, which a second try would only repeat.
+        const owed = error instanceof DetectionsNotStored ? error.owed : [];
+        const cause = error instanceof DetectionsNotStored ? error.cause : error;
+        if (raised.length > 0 && !isProgrammingError(cause)) this.unstored.set(id, { detections: raised, context, written: false, owed, finish });
+        else finish();
+        throw cause;
+      },
+    );
     return { settled };
   }
 
@@ -225,7 +246,8 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
   private async evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
     // The page is stored already; reading ahead still makes first-seen's questions one statement.
     this.engine.prefetch(events);
-    await this.announce(await this.assess(events), events, ingestedAt);
+    const owed = await this.announce(await this.assess(events), events, ingestedAt);
+    if (owed.length > 0) this.logger.error({ listeners: owed, events: events.length }, 'listeners failed during the catch-up; not called again');
   }
 
   /** Runs the rules over a batch (in occurred_at order); rule errors are tallied, never thrown. */
@@ -246,16 +268,22 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     });
   }
 
-  /** Tells the listeners of a batch's detections and stores them; rejects if the detections' write failed. */
-  private async announce(detections: Detection[], events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+  /**
+   * Tells the listeners of a batch's detections and stores them; rejects
+   * (DetectionsNotStored) if the detections' write failed. Resolves with the
+   * `raised` listeners still owed the detections.
+   */
+  private async announce(detections: Detection[], events: AgentAction[], ingestedAt: UtcInstant): Promise<string[]> {
+    let owed: string[] = [];
     if (detections.length > 0) {
-      await inSpan('detection.publish', { 'warden.detections': detections.length }, () =>
+      owed = await inSpan('detection.publish', { 'warden.detections': detections.length }, () =>
         this.listeners.publish(detections, { ingestedAt, events }, () => this.writer.write(detections, instantFromDate(new Date()))),
       );
       this.counters.detections += detections.length;
       for (const d of detections) this.otel.detections.add(1, { rule: d.rule_id, severity: d.severity });
     }
     this.otel.latency.record(Date.now() / 1000 - (ingestedAt.epochSeconds + ingestedAt.micros / 1e6));
+    return owed;
   }
 
   /** Warm-up from storage up to the checkpoint, then catch-up of what was stored after it. */
@@ -295,20 +323,34 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  /** One more try for each batch whose detections' write failed, oldest first; those that land let the checkpoint move on. */
+  /**
+   * One more try for each batch not seen through, oldest first: its owed
+   * listeners, then its detections' write. Those done let the checkpoint move on.
+   */
   private async writeUnstored(): Promise<void> {
     for (const [id, batch] of this.unstored) {
       if (this.stopping) return;
-      try {
-        await this.detections.insert(batch.detections, instantFromDate(new Date()));
-      } catch (error) {
-        this.logger.warn({ batches: this.unstored.size, err: { message: (error as Error).message.slice(0, 300) } }, 'detections still not written; the checkpoint stays before them');
-        return;
+      if (batch.owed.length > 0) {
+        batch.owed = await this.listeners.retry(batch.owed, batch.detections, batch.context);
+        if (batch.owed.length > 0) {
+          this.logger.warn({ batches: this.unstored.size, listeners: batch.owed }, 'detections still owed to listeners; the checkpoint stays before them');
+          return;
+        }
+      }
+      const writtenLate = !batch.written;
+      if (writtenLate) {
+        try {
+          await this.detections.insert(batch.detections, instantFromDate(new Date()));
+        } catch (error) {
+          this.logger.warn({ batches: this.unstored.size, err: { message: (error as Error).message.slice(0, 300) } }, 'detections still not written; the checkpoint stays before them');
+          return;
+        }
+        batch.written = true;
+        this.counters.detections += batch.detections.length;
       }
       this.unstored.delete(id);
-      this.counters.detections += batch.detections.length;
       batch.finish();
-      await this.listeners.storedLate(batch.detections, batch.context);
+      if (writtenLate) await this.listeners.storedLate(batch.detections, batch.context);
     }
   }
 
