@@ -4,7 +4,7 @@ import type { AlertingConfigInput } from '../config/alerting-config.schema.js';
 import { InMemoryAlertOutbox } from '../outbox/in-memory-alert-outbox.js';
 import type { HttpOutcome, HttpTransport } from '../sinks/http-transport.js';
 import type { SinkRequest } from '../sinks/alert-sink.js';
-import { alertingConfig, detection, ROUTING_KEY, T0, timing, WEBHOOK_SECRET } from '../testing/alerting.fixtures.js';
+import { alertingConfig, detection, ROUTING_KEY, T0, timing, WEBHOOK_SECRET, outboxFailingFirst } from '../testing/alerting.fixtures.js';
 import { AlertGrouper } from '../core/alert-grouper.js';
 import { AlertDispatcher, type AcceptResult } from './alert-dispatcher.js';
 import { newDelivery } from './delivery-policy.js';
@@ -121,13 +121,7 @@ describe('AlertDispatcher', () => {
   });
 
   it('when writing the pending rows fails, the alert is out all the same, its attempt stands in for them, and a redelivery sends nothing more', async () => {
-    const outbox = new InMemoryAlertOutbox();
-    const { appendDeliveries } = outbox;
-    let failures = 1;
-    outbox.appendDeliveries = async (deliveries) => {
-      if (failures-- > 0) throw new Error('storage went away');
-      return appendDeliveries.call(outbox, deliveries);
-    };
+    const outbox = outboxFailingFirst('appendDeliveries');
     const { dispatcher, transport } = setup({ outbox });
     await dispatcher.start();
     await expect(dispatcher.accept(detection({ trigger: 'e1' }), TIMING)).rejects.toThrow('storage went away');
@@ -208,13 +202,7 @@ describe('AlertDispatcher', () => {
   });
 
   it('after a crash between storing the alert and the detection, a redelivery only completes the record', async () => {
-    const outbox = new InMemoryAlertOutbox();
-    const { recordDetections } = outbox;
-    let failures = 1;
-    outbox.recordDetections = async (records) => {
-      if (failures-- > 0) throw new Error('storage went away');
-      return recordDetections.call(outbox, records);
-    };
+    const outbox = outboxFailingFirst('recordDetections');
     const { dispatcher, transport } = setup({ outbox });
     await dispatcher.start();
     await expect(dispatcher.accept(detection({ trigger: 'e1' }), TIMING)).rejects.toThrow('storage went away');
@@ -226,13 +214,7 @@ describe('AlertDispatcher', () => {
   });
 
   it('after a crash between enqueuing and storing the alert, a redelivery neither sends twice nor counts twice', async () => {
-    const outbox = new InMemoryAlertOutbox();
-    const { saveAlerts } = outbox;
-    let failures = 1;
-    outbox.saveAlerts = async (alerts) => {
-      if (failures-- > 0) throw new Error('storage went away');
-      return saveAlerts.call(outbox, alerts);
-    };
+    const outbox = outboxFailingFirst('saveAlerts');
     const { dispatcher, transport } = setup({ outbox });
     await dispatcher.start();
     await expect(dispatcher.accept(detection({ trigger: 'e1' }), TIMING)).rejects.toThrow('storage went away');

@@ -5,7 +5,7 @@ import { AlertDispatcher } from '../dispatcher/alert-dispatcher.js';
 import { InMemoryAlertOutbox } from '../outbox/in-memory-alert-outbox.js';
 import type { HttpTransport } from '../sinks/http-transport.js';
 import type { SinkRequest } from '../sinks/alert-sink.js';
-import { alertingConfig, detection, T0, WEBHOOK_SECRET } from '../testing/alerting.fixtures.js';
+import { alertingConfig, detection, T0, WEBHOOK_SECRET, outboxFailingFirst } from '../testing/alerting.fixtures.js';
 import { ACCEPT_ATTEMPTS, detectionsToAlerts } from './detections-to-alerts.js';
 
 const HOOK = { name: 'hook', type: 'webhook', url: 'https://siem.example.test/hook', secret: WEBHOOK_SECRET } as const;
@@ -33,13 +33,7 @@ describe('detections handed to alerting', () => {
   });
 
   it('are accepted again after the outbox failed, so the alert is delayed rather than lost, and goes out once', async () => {
-    const outbox = new InMemoryAlertOutbox();
-    const { saveAlerts } = outbox;
-    let failures = 2;
-    outbox.saveAlerts = async (alerts) => {
-      if (failures-- > 0) throw new Error('storage went away');
-      return saveAlerts.call(outbox, alerts);
-    };
+    const outbox = outboxFailingFirst('saveAlerts', 2);
     const { dispatcher, sent, warnings, waits, listener } = setup(outbox);
     await dispatcher.start();
     await listener([detection({ trigger: 'e1' })], context);

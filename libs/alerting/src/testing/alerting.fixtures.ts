@@ -2,6 +2,7 @@ import { instantFromDate, toRfc3339Utc } from '@warden/common';
 import { detectionId, groupKey, type Detection } from '@warden/detection';
 import { alertingConfigSchema, type AlertingConfig, type AlertingConfigInput } from '../config/alerting-config.schema.js';
 import type { DetectionTiming } from '../outbox/alert-outbox.port.js';
+import { InMemoryAlertOutbox } from '../outbox/in-memory-alert-outbox.js';
 
 /** Test support only (excluded from the library build). */
 
@@ -51,4 +52,18 @@ export const ROUTING_KEY = 'R0UTINGKEY0000000000000000000001';
 
 export function alertingConfig(input: Partial<AlertingConfigInput> = {}): AlertingConfig {
   return alertingConfigSchema.parse({ console_url: CONSOLE_URL, ...input });
+}
+
+type OutboxWrite = 'appendDeliveries' | 'saveAlerts' | 'recordDetections';
+
+/** An in-memory outbox whose `write` fails its first `times` calls, as storage does while it is briefly away. */
+export function outboxFailingFirst(write: OutboxWrite, times = 1): InMemoryAlertOutbox {
+  const outbox = new InMemoryAlertOutbox();
+  const original = outbox[write].bind(outbox) as (rows: never[]) => Promise<void>;
+  let failures = times;
+  outbox[write] = async (rows: never[]) => {
+    if (failures-- > 0) throw new Error('storage went away');
+    return original(rows);
+  };
+  return outbox;
 }
