@@ -11,6 +11,7 @@ import type { AlertOutbox, DeliveryRecord, DetectionRecord, DetectionTiming, Pri
 import type { AlertSink } from '../sinks/alert-sink.js';
 import { fetchTransport, type HttpTransport } from '../sinks/http-transport.js';
 import { createSinks } from '../sinks/sink.factory.js';
+import { AttemptRecorder } from './attempt-recorder.js';
 import { afterAttempt, newDelivery, sinkNotConfigured } from './delivery-policy.js';
 
 export interface AlertDispatcherDeps {
@@ -86,6 +87,7 @@ export class AlertDispatcher {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly latency = new DetectionLatency();
+  private readonly recorder: AttemptRecorder;
   private state: 'new' | 'running' | 'stopped' = 'new';
 
   constructor(private readonly deps: AlertDispatcherDeps) {
@@ -96,6 +98,7 @@ export class AlertDispatcher {
     this.random = deps.random ?? Math.random;
     this.logger = deps.logger ?? silentLogger;
     this.cacheSize = deps.cacheSize ?? 10_000;
+    this.recorder = new AttemptRecorder(deps.outbox);
   }
 
   /** Picks up every pending delivery (those from before a restart included) and schedules it. */
@@ -366,7 +369,7 @@ export class AlertDispatcher {
   }
 
   /**
-   * Appends the attempt's outcome, retrying storage a few times. Storage
+   * Appends the attempt's outcome (with those that come in meanwhile: AttemptRecorder), retrying storage a few times. Storage
    * errors are not typed, so any is retried, boundedly; if it still fails
    * the in-memory state carries on (a pending delivery is still retried) and
    * the outbox catches up with the next record.
@@ -378,7 +381,7 @@ export class AlertDispatcher {
         isRetriable: () => true,
         maxAttempts: RECORD_ATTEMPTS,
         shouldContinue: () => this.state === 'running',
-        task: () => this.deps.outbox.recordAttempt(delivery),
+        task: () => this.recorder.record(delivery),
       });
       return true;
     } catch (error) {

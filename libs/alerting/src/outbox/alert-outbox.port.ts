@@ -81,8 +81,8 @@ export interface AlertOutbox {
   enqueue(deliveries: DeliveryRecord[]): Promise<DeliveryRecord[]>;
   /** Stores deliveries the caller has just seen missing (priorEffects, under the group's lock). */
   appendDeliveries(deliveries: DeliveryRecord[]): Promise<void>;
-  /** Appends a delivery's new state (its revision must be higher than the stored one). */
-  recordAttempt(delivery: DeliveryRecord): Promise<void>;
+  /** Appends deliveries' new states (each revision higher than the one stored), in one write. */
+  recordAttempts(deliveries: DeliveryRecord[]): Promise<void>;
   pendingDeliveries(): Promise<DeliveryRecord[]>;
   /** Deliveries that will not be tried again, newest first. */
   listFailedDeliveries(tenant: string, limit?: number): Promise<DeliveryRecord[]>;

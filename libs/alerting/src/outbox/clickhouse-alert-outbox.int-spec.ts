@@ -125,9 +125,9 @@ describe('ClickHouse alert outbox (embedded engine)', () => {
     await outbox.enqueue([delivery]);
     const retried = afterAttempt(delivery, unavailable, T0 + 10, config.retry, () => 1);
     const failed = afterAttempt(retried, rejected, T0 + 2_000, config.retry, () => 1);
-    await outbox.recordAttempt(retried);
+    await outbox.recordAttempts([retried]);
     expect((await outbox.pendingDeliveries()).filter((d) => d.tenant === 'fails')).toEqual([retried]);
-    await outbox.recordAttempt(failed);
+    await outbox.recordAttempts([failed]);
     expect((await outbox.pendingDeliveries()).filter((d) => d.tenant === 'fails')).toEqual([]);
     expect(await outbox.listFailedDeliveries('fails')).toEqual([failed]);
     expect(failed).toMatchObject({ status: 'failed', attempt: 2, last_status_code: 400, error_code: 'DELIVERY.REJECTED', last_error: 'HTTP 400: invalid' });
@@ -144,7 +144,7 @@ describe('ClickHouse alert outbox (embedded engine)', () => {
     const delivery = deliveryFor({ trigger: 'r1', tenant: 'redo' });
     await outbox.enqueue([delivery]);
     const delivered = afterAttempt(delivery, { kind: 'delivered', status: 202 }, T0 + 5, config.retry);
-    await outbox.recordAttempt(delivered);
+    await outbox.recordAttempts([delivered]);
     expect(await outbox.enqueue([delivery])).toEqual([]);
     expect(await outbox.listDeliveries('redo', delivery.alert_id)).toEqual([delivered]);
   });

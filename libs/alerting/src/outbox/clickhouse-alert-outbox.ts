@@ -288,8 +288,8 @@ export class ClickHouseAlertOutbox implements AlertOutbox {
     if (deliveries.length > 0) await this.client.insert({ table: this.deliveries, format: 'JSONEachRow', values: deliveries.map(deliveryToRow) });
   }
 
-  async recordAttempt(delivery: DeliveryRecord): Promise<void> {
-    await this.client.insert({ table: this.deliveries, format: 'JSONEachRow', values: [deliveryToRow(delivery)] });
+  async recordAttempts(deliveries: DeliveryRecord[]): Promise<void> {
+    if (deliveries.length > 0) await this.client.insert({ table: this.deliveries, format: 'JSONEachRow', values: deliveries.map(deliveryToRow) });
   }
 
   async pendingDeliveries(): Promise<DeliveryRecord[]> {

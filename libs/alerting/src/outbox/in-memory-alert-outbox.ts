@@ -60,8 +60,8 @@ export class InMemoryAlertOutbox implements AlertOutbox {
     this.deliveryRows.push(...deliveries.map((d) => structuredClone(d)));
   }
 
-  async recordAttempt(delivery: DeliveryRecord): Promise<void> {
-    this.deliveryRows.push(structuredClone(delivery));
+  async recordAttempts(deliveries: DeliveryRecord[]): Promise<void> {
+    this.deliveryRows.push(...deliveries.map((d) => structuredClone(d)));
   }
 
   async pendingDeliveries(): Promise<DeliveryRecord[]> {
