@@ -28,7 +28,6 @@ type Result<S, M extends keyof Connection<S>> = Connection<S>[M] extends (...arg
 export class ConnectionPool<Stream> implements Connection<Stream> {
   private readonly idle: number[];
   private readonly waiting: ((connection: number) => void)[] = [];
-  private waitingFrom = 0;
 
   constructor(private readonly connections: Connection<Stream>[]) {
     if (connections.length === 0) throw new RangeError('a connection pool needs at least one connection');
@@ -42,7 +41,7 @@ export class ConnectionPool<Stream> implements Connection<Stream> {
 
   /** Statements waiting for a connection now. */
   get queued(): number {
-    return this.waiting.length - this.waitingFrom;
+    return this.waiting.length;
   }
 
   ping(params: Params<Stream, 'ping'>): Result<Stream, 'ping'> {
@@ -80,16 +79,8 @@ export class ConnectionPool<Stream> implements Connection<Stream> {
   }
 
   private release(connection: number): void {
-    if (this.waitingFrom < this.waiting.length) {
-      const next = this.waiting[this.waitingFrom++];
-      // Trimmed once drained or long, rather than shifted on every hand-over.
-      if (this.waitingFrom === this.waiting.length || this.waitingFrom >= 1024) {
-        this.waiting.splice(0, this.waitingFrom);
-        this.waitingFrom = 0;
-      }
-      next(connection);
-    } else {
-      this.idle.push(connection);
-    }
+    const next = this.waiting.shift();
+    if (next) next(connection);
+    else this.idle.push(connection);
   }
 }
