@@ -123,6 +123,31 @@ describe('detection inside the ingest path', () => {
     expect(counters.write_retries).toBeGreaterThanOrEqual(1);
   });
 
+  it('writes a batch a rule may fire on without waiting out the write pacing, so its alert is not held back by it', async () => {
+    const intervalMs = 10_000;
+    await warden.close();
+    warden = await startWarden({ ...env(), WARDEN_INGEST_MIN_WRITE_INTERVAL_MS: String(intervalMs) });
+    try {
+      const principal = uniqueName('paced-engineer');
+      await http(warden.url).postEvents([agentAction({ principal: { id: principal } })]);
+      const widening = agentAction({
+        principal: { id: principal, kind: 'human' },
+        action: { type: 'permission.grant' },
+        resource: { type: 'drive.folder', id: 'board-minutes', sensitivity: 'restricted' },
+        permission_change: { grantee: 'group:everyone', privileges: ['read'], audience_before: 12, audience_after: 40_000, scope_before: 'team', scope_after: 'org' },
+      });
+      // Right after a write: paced, this batch would wait the whole interval.
+      const posted = http(warden.url).postEvents([widening]);
+      const answer = await Promise.race([posted, new Promise((r) => setTimeout(() => r('still waiting for the pacing'), intervalMs / 2))]);
+      expect(answer).toMatchObject({ json: { accepted: 1 } });
+      expect((await detections(`principal=${principal}`)).map((d) => d.rule_id)).toEqual(['permission-widening-sensitive']);
+      expect((await http(warden.url).get('/v1/ingest/metrics')).json.urgent_batches).toBe(1);
+    } finally {
+      await warden.close();
+      warden = await startWarden(env());
+    }
+  });
+
   it('lists loaded rules, reports a broken rule file by file, rule id and path, and reloads without a restart', async () => {
     const before = (await http(warden.url).get('/v1/rules')).json;
     expect(before.rules.map((r: { id: string }) => r.id)).toContain('mass-deletion-burst');

@@ -53,6 +53,8 @@ export async function measureIngestStages(n = 50_000, chunk = 5_000): Promise<St
           events: inputs.map((x) => ({ event_id: x.event_id, occurred_at: x.occurred_at, hash: x.hash ?? '' })),
         }),
       );
+      // Every event is judged and none may fire here: the hint's cost without its early exit.
+      await stage('urgency hint (shipped rules: may a rule fire?)', () => engine.mayFireOn(validated.events));
       await stage('insert body (JSONCompactEachRow text)', () => rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
       await stage('detection (shipped rules)', () => engine.evaluate(validated.events));
     }

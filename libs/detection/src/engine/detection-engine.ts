@@ -178,6 +178,24 @@ export class DetectionEngine {
   }
 
   /**
+   * Whether some rule may fire on these events, judged as they arrive,
+   * before they are stored (each rule's `mayFireOn`, a hint). Ingest writes
+   * such a batch without waiting out its pacing. A rule that cannot tell, or
+   * throws (evaluate will record why), counts as "may fire". Changes no
+   * state; not serialised.
+   */
+  mayFireOn(events: readonly AgentAction[]): boolean {
+    if (events.length === 0) return false;
+    return this.active.some(({ evaluator }) => {
+      try {
+        return evaluator.mayFireOn?.(events) ?? true;
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  /**
    * Rebuilds window state from events processed before a restart (see the
    * class comment for how much to replay). Finds nothing. `ruleIds` limits
    * the replay to some rules, e.g. those a reload reset.

@@ -49,6 +49,17 @@ export interface RuleEvaluator {
    * the time only of the events it asks about.
    */
   prefetch?(events: readonly AgentAction[]): void;
+  /**
+   * Optional: whether `evaluate` may find something in these events, judged
+   * as they arrive, before they are stored, from each event and the state
+   * the rule holds now. Ingest writes such a batch without waiting out its
+   * pacing, so an alert is not held for a fuller insert. It is a hint, not a
+   * verdict: "false" where the rule then fires costs that alert the pacing
+   * (batches ahead of this one may not have reached the rule's state yet),
+   * "true" costs the engine one more, smaller insert. A rule without it is
+   * taken to fire on anything. It sees every event: keep it cheap. Changes no state.
+   */
+  mayFireOn?(events: readonly AgentAction[]): boolean;
   /** Forget state that can no longer matter once event time has reached `watermarkMs`. */
   sweep(watermarkMs: number): void;
   /** Entries held, for memory accounting and tests. */

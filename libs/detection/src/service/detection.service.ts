@@ -147,6 +147,8 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     await this.recover();
     // First-seen's history reads start while the batch is inserted, in one statement, so they do not follow the insert.
     this.ingest.addBeforeInsertHook('detection', (events) => this.engine.prefetch(events));
+    // A batch a rule could fire on skips ingest's write pacing: the alert does not wait for a fuller insert.
+    this.ingest.addUrgencyTest('detection', (events) => this.engine.mayFireOn(events));
     this.ingest.addAfterStoreHook('detection', (events, ingestedAt) => this.onStored(events, ingestedAt));
     this.checkpointTimer = setInterval(() => void this.persistCheckpoint(), 2000);
     this.checkpointTimer.unref();

@@ -42,6 +42,8 @@ export interface IngestMetricsSnapshot {
   duplicates: number;
   rejected: Record<string, number>;
   storage_failures: number;
+  /** Batches written without waiting out the write pacing, because a step after storage (detection) may act on them. */
+  urgent_batches: number;
   batch_size: ReturnType<Reservoir['snapshot']>;
   insert_latency_ms: ReturnType<Reservoir['snapshot']>;
   consumer_lag: Record<string, number>;
@@ -62,6 +64,7 @@ export class IngestMetrics {
   private duplicateCount = 0;
   private readonly rejected = new Map<string, number>();
   private storageFailures = 0;
+  private urgentBatches = 0;
   private readonly batchSizes = new Reservoir();
   private readonly insertLatency = new Reservoir();
   private readonly lag = new Map<string, number>();
@@ -138,6 +141,9 @@ export class IngestMetrics {
     this.otel.batchSize.record(rows);
     this.otel.insertDuration.record(latencyMs / 1000);
   }
+  recordUrgentBatch(): void {
+    this.urgentBatches++;
+  }
   recordStorageFailure(): void {
     this.storageFailures++;
     this.otel.storageFailures.add(1);
@@ -160,6 +166,7 @@ export class IngestMetrics {
       duplicates: this.duplicateCount,
       rejected: Object.fromEntries([...this.rejected].sort()),
       storage_failures: this.storageFailures,
+      urgent_batches: this.urgentBatches,
       batch_size: this.batchSizes.snapshot(),
       insert_latency_ms: this.insertLatency.snapshot(),
       consumer_lag: Object.fromEntries([...this.lag].sort()),

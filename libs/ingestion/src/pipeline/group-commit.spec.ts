@@ -190,6 +190,65 @@ describe('group commit', () => {
       expect(writes.map((w) => `${w.key}:${JSON.stringify(w.group)}`)).toEqual(['t1:[[1]]', 't2:[[9]]', 't2:[[8]]']);
     });
 
+    describe('an urgent submission (an event a rule may alert on)', () => {
+      it('starts the group waiting out the interval at once, with everything that waited in it', async () => {
+        const { writes, time, commit } = pacedCommit();
+        void commit.submit('t1', [1]);
+        await settle();
+        writes[0].finish();
+        void commit.submit('t1', [2]);
+        await settle();
+        expect(time.sleeps.map((s) => s.ms)).toEqual([200]);
+        void commit.submit('t1', [3], { urgent: true });
+        await settle();
+        expect(writes.map((w) => w.group)).toEqual([[[1]], [[2], [3]]]);
+      });
+
+      it('waits for the write under way, then is written without the pacing', async () => {
+        const { writes, time, commit } = pacedCommit();
+        void commit.submit('t1', [1]);
+        await settle();
+        void commit.submit('t1', [2], { urgent: true });
+        time.advance(20);
+        await settle();
+        expect(writes).toHaveLength(1);
+        writes[0].finish();
+        await settle();
+        expect(time.sleeps).toEqual([]);
+        expect(writes.map((w) => w.group)).toEqual([[[1]], [[2]]]);
+      });
+
+      it('is written at once when the key is idle within the interval', async () => {
+        const { writes, time, commit } = pacedCommit();
+        void commit.submit('t1', [1]);
+        await settle();
+        writes[0].finish();
+        await settle();
+        time.advance(30);
+        void commit.submit('t1', [2], { urgent: true });
+        await settle();
+        expect(time.sleeps).toEqual([]);
+        expect(writes.map((w) => w.group)).toEqual([[[1]], [[2]]]);
+      });
+
+      it('hastens only its own key, and the submissions after it are paced again', async () => {
+        const { writes, time, commit } = pacedCommit();
+        void commit.submit('t1', [1]);
+        void commit.submit('t2', [9]);
+        await settle();
+        writes.forEach((w) => w.finish());
+        void commit.submit('t1', [2]);
+        void commit.submit('t2', [8], { urgent: true });
+        await settle();
+        expect(writes.map((w) => `${w.key}:${JSON.stringify(w.group)}`)).toEqual(['t1:[[1]]', 't2:[[9]]', 't2:[[8]]']);
+        writes[2].finish();
+        void commit.submit('t2', [7]);
+        await settle();
+        expect(time.sleeps.map((s) => s.ms)).toEqual([200, 200]);
+        expect(writes).toHaveLength(3);
+      });
+    });
+
     it('paces each key on its own', async () => {
       const { writes, time, commit } = pacedCommit();
       void commit.submit('t1', [1]);

@@ -10,6 +10,9 @@
  * (and on merging its part later) whatever its size, so at moderate rates
  * writing as soon as the last write ends made many small inserts whose fixed
  * cost filled the machine; waiting a little writes the same events in fewer.
+ * An urgent submission (one someone waits on, such as an event a rule may
+ * alert on) is not held for the pacing: its group starts as soon as the write
+ * under way, if any, is over.
  */
 export interface GroupCommitPacing {
   minIntervalMs: number;
@@ -42,14 +45,19 @@ export class GroupCommit<T, R> {
     this.sleep = pacing.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Resolves once these items are written (with the rest of their group), or rejects with the group's failure. */
-  submit(key: string, items: T[]): Promise<R> {
+  /**
+   * Resolves once these items are written (with the rest of their group), or
+   * rejects with the group's failure. `urgent`: the group that takes them does
+   * not wait out the pacing (it still waits for the key's write under way).
+   */
+  submit(key: string, items: T[], options: { urgent?: boolean } = {}): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const queue = this.queues.get(key);
-      const submission = { items, resolve, reject };
+      const submission = { items, urgent: options.urgent === true, resolve, reject };
       if (queue) queue.push(submission);
       else this.queues.set(key, [submission]);
       if (!this.writing.has(key)) void this.drain(key);
+      else if (submission.urgent) this.expedite(key);
     });
   }
 
@@ -84,10 +92,10 @@ export class GroupCommit<T, R> {
     }
   }
 
-  /** Waits until the key's next write may start: `minIntervalMs` after its previous one started. */
+  /** Waits until the key's next write may start: `minIntervalMs` after its previous one started, or at once for an urgent submission. */
   private async pace(key: string): Promise<void> {
     const wait = (this.lastStarted.get(key) ?? Number.NEGATIVE_INFINITY) + this.pacing.minIntervalMs - this.now();
-    if (wait <= 0) return;
+    if (wait <= 0 || this.queues.get(key)?.some((s) => s.urgent)) return;
     await new Promise<void>((resolve) => {
       let over = false;
       const wake = () => {
@@ -116,6 +124,7 @@ export class GroupCommit<T, R> {
 
 interface Submission<T, R> {
   items: T[];
+  urgent: boolean;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }

@@ -286,6 +286,55 @@ describe('the dedupe check, asked when a batch arrives rather than when its writ
     expect(await rowsOf(tenant)).toBe(9);
   });
 
+  describe('a batch a step after storage marks urgent (detection: a rule may fire on it)', () => {
+    const intervalMs = 3_000;
+    const pacedService = (metrics = new IngestMetrics()) => {
+      const actions = new AgentActionRepository(client, tables);
+      const checks = vi.spyOn(actions, 'findStored');
+      const inserts = vi.spyOn(actions, 'insert');
+      const ingest = ingestService(actions, metrics, new AuditDigestRepository(client, tables), intervalMs);
+      return { ingest, checks, inserts };
+    };
+    const withinHalfTheInterval = <T>(p: Promise<T>) => Promise.race([p, new Promise((r) => setTimeout(() => r('still waiting for the pacing'), intervalMs / 2))]);
+
+    it('is checked and written at once, with the batches that were waiting out the pacing', async () => {
+      const metrics = new IngestMetrics();
+      const { ingest, checks, inserts } = pacedService(metrics);
+      ingest.addUrgencyTest('rules', (batch) => batch.some((e) => e.event_id.startsWith('alarm')));
+      const tenant = `urgent-${Date.now()}`;
+      await ingest.store(events(tenant, 'plain-a'));
+      // Soon after a write: a plain batch waits out the interval, for its check and its write.
+      const plain = ingest.store(events(tenant, 'plain-b'));
+      await tick();
+      expect([checks.mock.calls.length, inserts.mock.calls.length]).toEqual([1, 1]);
+
+      const urgent = ingest.store(events(tenant, 'alarm'));
+      expect(await withinHalfTheInterval(urgent)).toMatchObject({ inserted: 3, alreadyStored: 0 });
+      expect(await withinHalfTheInterval(plain)).toMatchObject({ inserted: 3, alreadyStored: 0 });
+      expect(inserts.mock.calls.length).toBe(2);
+      expect(await rowsOf(tenant)).toBe(9);
+      expect(metrics.snapshot().urgent_batches).toBe(1);
+    });
+
+    it('counts as urgent when the test throws, and the batch is stored', async () => {
+      const { ingest } = pacedService();
+      ingest.addUrgencyTest('broken', () => {
+        throw new Error('a rule bug');
+      });
+      const tenant = `urgent-throws-${Date.now()}`;
+      await ingest.store(events(tenant, 'x-a'));
+      expect(await withinHalfTheInterval(ingest.store(events(tenant, 'x-b')))).toMatchObject({ inserted: 3 });
+    });
+
+    it('leaves a batch no test marks to the pacing', async () => {
+      const { ingest } = pacedService();
+      ingest.addUrgencyTest('rules', () => false);
+      const tenant = `not-urgent-${Date.now()}`;
+      await ingest.store(events(tenant, 'calm-a'));
+      expect(await withinHalfTheInterval(ingest.store(events(tenant, 'calm-b')))).toBe('still waiting for the pacing');
+    });
+  });
+
   it('stores each event once when many overlapping batches arrive at once, and counts every copy', async () => {
     const ingest = ingestService();
     const tenant = `early-many-${Date.now()}`;

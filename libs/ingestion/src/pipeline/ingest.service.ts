@@ -93,6 +93,16 @@ export type AfterStoreHook = (events: AgentAction[], ingestedAt: UtcInstant) => 
  */
 export type BeforeInsertHook = (events: AgentAction[]) => void;
 
+/**
+ * Asked of each tenant's share of a store before it joins the tenant's
+ * write: true if a step that follows storage may act on these events at once
+ * (detection: an event some rule could fire on). Their dedupe check and write
+ * then skip the pacing, so an alert does not wait for a fuller insert; the
+ * rest of the traffic is still batched. It must be quick (it sees every
+ * event); a throw counts as true.
+ */
+export type UrgencyTest = (events: readonly AgentAction[]) => boolean;
+
 export interface AfterStoreHandOver {
   /** Settles once the run is over: only then are its events followed. A rejection counts as the step failing. */
   settled: Promise<void>;
@@ -125,6 +135,7 @@ export class IngestService {
   private readonly checks: GroupCommit<PreparedEvent, Set<string>>;
   private readonly afterStoreHooks: { name: string; hook: AfterStoreHook }[] = [];
   private readonly beforeInsertHooks: { name: string; hook: BeforeInsertHook }[] = [];
+  private readonly urgencyTests: { name: string; test: UrgencyTest }[] = [];
   /** Stored batches, in store order, whose followers have not started. */
   private queued: Unfollowed[] = [];
   /** Writes under way: their ingest time is stamped, their events not yet queued for followers. */
@@ -171,6 +182,11 @@ export class IngestService {
   /** Registers a step told of each write's new events before their insert (detection's early history reads). */
   addBeforeInsertHook(name: string, hook: BeforeInsertHook): void {
     this.beforeInsertHooks.push({ name, hook });
+  }
+
+  /** Registers a test that lets events skip the write pacing (detection: events a rule could fire on). */
+  addUrgencyTest(name: string, test: UrgencyTest): void {
+    this.urgencyTests.push({ name, test });
   }
 
   /**
@@ -223,8 +239,10 @@ export class IngestService {
         // The CPU-heavy part (flattening, canonical payloads, their hashes) runs
         // before joining the tenant's queue, so one batch is prepared while another is written.
         const prepared = tenantEvents.map(prepare);
-        this.earlyChecks.set(prepared, this.checkEarly(tenant, prepared));
-        return this.commits.submit(tenant, prepared);
+        const urgent = this.isUrgent(tenantEvents);
+        if (urgent) this.metrics.recordUrgentBatch();
+        this.earlyChecks.set(prepared, this.checkEarly(tenant, prepared, urgent));
+        return this.commits.submit(tenant, prepared, { urgent });
       }),
     );
     // Durable means chained too: nothing is acknowledged before its digest is stored.
@@ -279,11 +297,23 @@ export class IngestService {
     this.followerLoop = null;
   }
 
+  private isUrgent(events: readonly AgentAction[]): boolean {
+    for (const { name, test } of this.urgencyTests) {
+      try {
+        if (test(events)) return true;
+      } catch (error) {
+        this.logger.warn({ step: name, events: events.length, err: error }, 'urgency test failed; the batch is written without pacing');
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Asks the log which of a submission's events it has, now, while earlier writes are still under way. */
-  private checkEarly(tenant: string, batch: PreparedEvent[]): EarlyCheck {
+  private checkEarly(tenant: string, batch: PreparedEvent[], urgent: boolean): EarlyCheck {
     const after = this.writesOf(tenant).startCheck();
     // A failed check is asked again by the write; until then nothing waits on it.
-    return { after, stored: this.checks.submit(tenant, batch).catch(() => null) };
+    return { after, stored: this.checks.submit(tenant, batch, { urgent }).catch(() => null) };
   }
 
   /** The tenant's writes; kept while a check waits, so a write finds the one its checks started on. */

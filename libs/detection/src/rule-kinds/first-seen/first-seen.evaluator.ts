@@ -88,6 +88,20 @@ export class FirstSeenEvaluator implements RuleEvaluator {
     }
   }
 
+  /** A matching event of a key sighted earlier in the lookback is "seen before" for certain; any other may be a first. */
+  mayFireOn(events: readonly AgentAction[]): boolean {
+    return events.some((event) => {
+      if (!this.when(event)) return false;
+      let e: TimedEvent;
+      try {
+        e = { event, atMs: eventTimeMs(event.occurred_at) };
+      } catch {
+        return true;
+      }
+      return !this.sighted(this.key(e), e);
+    });
+  }
+
   async evaluate(e: TimedEvent): Promise<Finding[]> {
     if (!this.when(e.event)) return [];
     const key = this.key(e);

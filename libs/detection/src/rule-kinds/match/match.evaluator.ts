@@ -1,3 +1,4 @@
+import type { AgentAction } from '@warden/contracts';
 import { compileCondition, type EventPredicate } from '../../condition/condition.compiler.js';
 import type { RuleOf } from '../../rules/rule.schema.js';
 import { describeEvent } from '../describe-event.js';
@@ -13,6 +14,10 @@ export class MatchEvaluator implements RuleEvaluator {
   }
 
   observe(): void {}
+
+  mayFireOn(events: readonly AgentAction[]): boolean {
+    return events.some(this.when);
+  }
 
   evaluate(e: TimedEvent): Finding[] {
     if (!this.when(e.event)) return [];

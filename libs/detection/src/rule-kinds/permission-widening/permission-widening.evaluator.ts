@@ -1,3 +1,4 @@
+import type { AgentAction } from '@warden/contracts';
 import { compileCondition, type EventPredicate } from '../../condition/condition.compiler.js';
 import type { RuleOf } from '../../rules/rule.schema.js';
 import { evidenceOf, type Finding, type RuleEvaluator, type TimedEvent } from '../rule-evaluator.js';
@@ -27,6 +28,15 @@ export class PermissionWideningEvaluator implements RuleEvaluator {
   }
 
   observe(): void {}
+
+  /** Exact: the score is a function of the event alone. */
+  mayFireOn(events: readonly AgentAction[]): boolean {
+    return events.some((event) => {
+      if (!event.permission_change || (this.when && !this.when(event))) return false;
+      const s = this.score({ event, atMs: 0 });
+      return s.points > 0 && s.score >= this.rule.params.min_score;
+    });
+  }
 
   evaluate(e: TimedEvent): Finding[] {
     const change = e.event.permission_change;

@@ -1,3 +1,4 @@
+import type { AgentAction } from '@warden/contracts';
 import { compileCondition, type EventPredicate } from '../../condition/condition.compiler.js';
 import type { RuleOf } from '../../rules/rule.schema.js';
 import { formatDuration } from '../../time/duration.js';
@@ -31,6 +32,24 @@ export class SequenceEvaluator implements RuleEvaluator {
 
   observe(e: TimedEvent): void {
     this.remember(e);
+  }
+
+  /** A second step whose principal has a first step held, or one in the same batch; a first step alone needs no hurry. */
+  mayFireOn(events: readonly AgentAction[]): boolean {
+    let firstsHere: Set<string> | undefined;
+    const seconds: string[] = [];
+    for (const event of events) {
+      const second = this.then(event);
+      const first = this.first(event);
+      if (!second && !first) continue;
+      const key = windowKey(event.tenant, [event.principal.id]);
+      if (second) {
+        if (this.windows.count(key) > 0) return true;
+        seconds.push(key);
+      }
+      if (first) (firstsHere ??= new Set()).add(key);
+    }
+    return firstsHere !== undefined && seconds.some((key) => firstsHere.has(key));
   }
 
   evaluate(e: TimedEvent): Finding[] {

@@ -49,6 +49,26 @@ export class ThresholdEvaluator implements RuleEvaluator {
     this.step(e);
   }
 
+  /**
+   * A counted event whose group holds, with the batch's own events before it,
+   * threshold − 1 others. Every entry the group's window holds counts, in
+   * or out of the event's window: an overcount only makes the hint "true".
+   */
+  mayFireOn(events: readonly AgentAction[]): boolean {
+    const counted = new Map<string, number>();
+    for (const event of events) {
+      if (!this.when(event)) continue;
+      this.readGroup ??= this.rule.params.group_by.map(fieldReader);
+      const group = this.readGroup.map((read) => read(event));
+      if (group.some((v) => v === undefined || v === null)) continue;
+      const key = windowKey(event.tenant, group);
+      const n = (counted.get(key) ?? this.windows.count(key)) + 1;
+      if (n >= this.rule.params.threshold) return true;
+      counted.set(key, n);
+    }
+    return false;
+  }
+
   evaluate(e: TimedEvent): Finding[] {
     return this.step(e);
   }

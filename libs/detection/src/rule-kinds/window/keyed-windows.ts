@@ -123,6 +123,11 @@ export class KeyedWindows<V> {
     }
   }
 
+  /** Entries the key holds now, whatever their time (until a sweep). */
+  count(key: string): number {
+    return this.windows.get(key)?.size ?? 0;
+  }
+
   get keyCount(): number {
     return this.windows.size;
   }
