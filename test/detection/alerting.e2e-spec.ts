@@ -113,4 +113,52 @@ describe('alerting from the ingest path', () => {
     expect(alertsFor()).toHaveLength(1);
     expect(alertsFor()[0].body).toContain('permission-widening-sensitive');
   });
+
+  it('an alert owed when Warden stops goes out after the restart, from the catch-up', async () => {
+    const client = warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
+    const table = warden.app.get<TableNames>(TABLE_NAMES).table('alert_detections');
+    const widening = agentAction({
+      principal: { id: 'restart-follower', kind: 'human' },
+      action: { type: 'permission.grant' },
+      resource: { type: 'drive.folder', id: 'board', sensitivity: 'restricted' },
+      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
+    });
+    const alertsFor = () => received.filter((r) => r.body.includes('restart-follower'));
+    await client.command({ query: `DETACH TABLE ${table}` });
+    expect((await http(warden.url).postEvents([widening])).json.accepted).toBe(1);
+    await eventually(async () => (await http(warden.url).get('/v1/rules')).json.counters.unstored_batches, (n: number) => n >= 1, { what: 'owed' });
+    await warden.close();
+    // A detach does not outlive the engine: the table is back after the restart.
+    warden = await startWarden({ WARDEN_DATA_DIR: join(data.path, 'store'), WARDEN_CONFIG: join(data.path, 'warden.yaml') });
+    await eventually(async () => alertsFor().length, (n) => n >= 1, { what: 'the alert from the catch-up', timeoutMs: 30_000 });
+    expect(alertsFor()).toHaveLength(1);
+  });
+
+  it('an alert the catch-up after a restart cannot hand over is owed too: it goes out once the outbox is back', async () => {
+    const client = () => warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
+    const table = warden.app.get<TableNames>(TABLE_NAMES).table('alert_detections');
+    const widening = agentAction({
+      principal: { id: 'catch-up-follower', kind: 'human' },
+      action: { type: 'permission.grant' },
+      resource: { type: 'drive.folder', id: 'legal', sensitivity: 'restricted' },
+      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
+    });
+    const alertsFor = () => received.filter((r) => r.body.includes('catch-up-follower'));
+    const owed = async () => (await http(warden.url).get('/v1/rules')).json.counters.unstored_batches as number;
+    // Gone for good this time: the table is still missing when Warden starts again.
+    await client().command({ query: `DETACH TABLE ${table} PERMANENTLY` });
+    try {
+      expect((await http(warden.url).postEvents([widening])).json.accepted).toBe(1);
+      await eventually(owed, (n) => n >= 1, { what: 'owed before the stop' });
+      await warden.close();
+      warden = await startWarden({ WARDEN_DATA_DIR: join(data.path, 'store'), WARDEN_CONFIG: join(data.path, 'warden.yaml') });
+      expect(await owed()).toBeGreaterThanOrEqual(1);
+      expect(alertsFor()).toHaveLength(0);
+    } finally {
+      await client().command({ query: `ATTACH TABLE ${table}` });
+    }
+    await eventually(async () => alertsFor().length, (n) => n >= 1, { what: 'the owed alert of the catch-up', timeoutMs: 30_000 });
+    await eventually(owed, (n) => n === 0, { what: 'nothing left owed' });
+    expect(alertsFor()).toHaveLength(1);
+  });
 });

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigError, WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import { DetectionService } from '@warden/detection';
 import { CLICKHOUSE_CLIENT, TABLE_NAMES, type TableNames } from '@warden/storage';
@@ -16,7 +16,7 @@ import { detectionsToAlerts } from './detections-to-alerts.js';
  * WARDEN_CONFIG file has no `alerting:` section.
  */
 @Injectable()
-export class AlertingService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class AlertingService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private alerting: Alerting | null = null;
   private stopping = false;
 
@@ -28,7 +28,14 @@ export class AlertingService implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Started, and listening to detection, before any module's bootstrap: after
+   * a restart, detection's bootstrap re-evaluates what was stored after its
+   * checkpoint, and the alerts of that catch-up must reach the dispatcher
+   * (which drops what it had already taken). Tables exist by now: storage's
+   * migrations run while its client is provided.
+   */
+  async onModuleInit(): Promise<void> {
     const parsed = parseAlertingConfig(this.config.file.content);
     if (!parsed.ok) {
       throw new ConfigError(parsed.errors.map((e) => ({ variable: `WARDEN_CONFIG ${this.config.file.path}`, message: `${e.path}: ${e.message}` })));

@@ -244,12 +244,23 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     return { settled };
   }
 
-  /** Rules, then listeners and the detections' write, one after the other (the catch-up after a restart). */
-  private async evaluate(events: AgentAction[], ingestedAt: UtcInstant): Promise<void> {
+  /**
+   * Rules, then listeners and the detections' write, one after the other (the
+   * catch-up after a restart, from `checkpoint`). A listener that fails is
+   * owed the detections, as on the live path: called again on the checkpoint
+   * timer, with the checkpoint held where the catch-up started meanwhile
+   * (catch-up pages go by event time, not ingest time).
+   */
+  private async evaluate(events: AgentAction[], ingestedAt: UtcInstant, checkpoint: string): Promise<void> {
     // The page is stored already; reading ahead still makes first-seen's questions one statement.
     this.engine.prefetch(events);
-    const owed = await this.announce(await this.assess(events), events, ingestedAt);
-    if (owed.length > 0) this.logger.error({ listeners: owed, events: events.length }, 'listeners failed during the catch-up; not called again');
+    const raised = await this.assess(events);
+    const owed = await this.announce(raised, events, ingestedAt);
+    if (owed.length === 0) return;
+    const id = this.nextBatch++;
+    this.inFlight.set(id, justAfter(checkpoint));
+    this.unstored.set(id, { detections: raised, context: { ingestedAt, events }, written: true, owed, finish: () => this.inFlight.delete(id) });
+    this.logger.warn({ listeners: owed, detections: raised.length }, 'listeners failed during the catch-up; called again on the checkpoint timer');
   }
 
   /** Runs the rules over a batch (in occurred_at order); rule errors are tallied, never thrown. */
@@ -305,7 +316,7 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
       warmed = await this.replay({ ingestedUpTo: checkpoint, occurredFrom: warmFrom }, (events) => this.engine.warmUp(events).then(() => undefined));
     }
     const caughtUp = await this.replay({ ingestedAfter: checkpoint }, async (events) => {
-      await this.evaluate(events, instantFromDate(new Date()));
+      await this.evaluate(events, instantFromDate(new Date()), checkpoint);
     });
     this.logger.info({ checkpoint, warmed_up: warmed, caught_up: caughtUp }, 'detection state rebuilt from storage');
   }
@@ -382,3 +393,8 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
   }
 }
 
+/** The next instant after a DateTime64(6) text: what is in flight there keeps the checkpoint at `at`. */
+function justAfter(at: string): string {
+  const t = fromClickHouseDateTime64(at);
+  return toClickHouseDateTime64(t.micros < 999_999 ? { ...t, micros: t.micros + 1 } : { epochSeconds: t.epochSeconds + 1, micros: 0 });
+}
