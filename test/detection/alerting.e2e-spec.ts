@@ -114,24 +114,28 @@ describe('alerting from the ingest path', () => {
     expect(alertsFor()[0].body).toContain('permission-widening-sensitive');
   });
 
-  it('an alert owed when Warden stops goes out after the restart, from the catch-up', async () => {
+  it('a batch whose alert is owed when Warden stops is evaluated again after the restart: its alert goes out, and automation hears of it', async () => {
     const client = warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
     const table = warden.app.get<TableNames>(TABLE_NAMES).table('alert_detections');
-    const widening = agentAction({
-      principal: { id: 'restart-follower', kind: 'human' },
-      action: { type: 'permission.grant' },
-      resource: { type: 'drive.folder', id: 'board', sensitivity: 'restricted' },
-      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
+    // An agent's unconfirmed delete: an alert, and a rule that asks for automatic containment (dry run by default).
+    const deletion = agentAction({
+      principal: { id: 'restart-deleter' },
+      action: { type: 'resource.delete', confirmation: { required: true, obtained: false } },
+      resource: { type: 'email.message', id: 'msg-1' },
     });
-    const alertsFor = () => received.filter((r) => r.body.includes('restart-follower'));
+    const alertsFor = () => received.filter((r) => r.body.includes('restart-deleter'));
+    const automationFor = async () =>
+      ((await http(warden.url).get('/v1/containments/automation')).json.items as { candidate: { principal: string } }[]).filter((d) => d.candidate.principal === 'restart-deleter');
     await client.command({ query: `DETACH TABLE ${table}` });
-    expect((await http(warden.url).postEvents([widening])).json.accepted).toBe(1);
+    expect((await http(warden.url).postEvents([deletion])).json.accepted).toBe(1);
     await eventually(async () => (await http(warden.url).get('/v1/rules')).json.counters.unstored_batches, (n: number) => n >= 1, { what: 'owed' });
     await warden.close();
     // A detach does not outlive the engine: the table is back after the restart.
     warden = await startWarden({ WARDEN_DATA_DIR: join(data.path, 'store'), WARDEN_CONFIG: join(data.path, 'warden.yaml') });
     await eventually(async () => alertsFor().length, (n) => n >= 1, { what: 'the alert from the catch-up', timeoutMs: 30_000 });
     expect(alertsFor()).toHaveLength(1);
+    // Decisions are kept in memory: this one was made since the restart, by the catch-up.
+    expect((await automationFor()).map((d) => d.candidate.principal)).toEqual(['restart-deleter']);
   });
 
   it('an alert the catch-up after a restart cannot hand over is owed too: it goes out once the outbox is back', async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { WARDEN_CONFIG, type WardenConfig } from '@warden/config';
 import { type Detection, DetectionService } from '@warden/detection';
 import { LOGGER, type Logger } from '@warden/telemetry';
@@ -7,7 +7,7 @@ import { ContainmentService } from './containment.service.js';
 
 /** Detections whose rule says auto_contain issue ContainPrincipal themselves, attributed to the rule. */
 @Injectable()
-export class AutoContainmentService implements OnApplicationBootstrap {
+export class AutoContainmentService implements OnModuleInit {
   private readonly policy: AutoContainmentPolicy;
   private readonly recentDecisions: (AutoContainDecision & { at: string; containment_id?: string; error?: string })[] = [];
 
@@ -21,7 +21,12 @@ export class AutoContainmentService implements OnApplicationBootstrap {
     this.policy = new AutoContainmentPolicy(a.mode, a.maxPerWindow, a.windowMs);
   }
 
-  onApplicationBootstrap(): void {
+  /**
+   * Before any bootstrap: detection's, after a restart, re-evaluates what was
+   * stored after its checkpoint, and those detections must reach automation
+   * too. A repeat is harmless: the idempotency key names the group's containment.
+   */
+  onModuleInit(): void {
     this.detection.addListener('auto-containment', (detections) => this.onDetections(detections), { on: 'raised' });
   }
 
