@@ -45,6 +45,15 @@ afterAll(async () => {
   data.cleanup();
 });
 
+/** A human opening a restricted folder from 5 people to 30,000: permission-widening-sensitive fires. */
+const restrictedWidening = (principal: string, folder: string) =>
+  agentAction({
+    principal: { id: principal, kind: 'human' },
+    action: { type: 'permission.grant' },
+    resource: { type: 'drive.folder', id: folder, sensitivity: 'restricted' },
+    permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
+  });
+
 describe('alerting from the ingest path', () => {
   it('a detection reaches the on-call webhook, signed, and its latency is exposed', async () => {
     const widening = agentAction({
@@ -85,12 +94,7 @@ describe('alerting from the ingest path', () => {
   it("an alert whose outbox cannot be written is owed, not dropped: it goes out once the outbox's storage is back", async () => {
     const client = warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
     const table = warden.app.get<TableNames>(TABLE_NAMES).table('alert_detections');
-    const widening = agentAction({
-      principal: { id: 'owed-alert-follower', kind: 'human' },
-      action: { type: 'permission.grant' },
-      resource: { type: 'drive.folder', id: 'payroll', sensitivity: 'restricted' },
-      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
-    });
+    const widening = restrictedWidening('owed-alert-follower', 'payroll');
     const alertsFor = () => received.filter((r) => r.body.includes('owed-alert-follower'));
     // The dispatcher's read of what it already has fails while the table is away: every try, alerting's own included.
     await client.command({ query: `DETACH TABLE ${table}` });
@@ -141,12 +145,7 @@ describe('alerting from the ingest path', () => {
   it('an alert the catch-up after a restart cannot hand over is owed too: it goes out once the outbox is back', async () => {
     const client = () => warden.app.get<ClickHouseClient>(CLICKHOUSE_CLIENT);
     const table = warden.app.get<TableNames>(TABLE_NAMES).table('alert_detections');
-    const widening = agentAction({
-      principal: { id: 'catch-up-follower', kind: 'human' },
-      action: { type: 'permission.grant' },
-      resource: { type: 'drive.folder', id: 'legal', sensitivity: 'restricted' },
-      permission_change: { grantee: 'group:all', privileges: ['read'], audience_before: 5, audience_after: 30_000, scope_before: 'team', scope_after: 'org' },
-    });
+    const widening = restrictedWidening('catch-up-follower', 'legal');
     const alertsFor = () => received.filter((r) => r.body.includes('catch-up-follower'));
     const owed = async () => (await http(warden.url).get('/v1/rules')).json.counters.unstored_batches as number;
     // Gone for good this time: the table is still missing when Warden starts again.
