@@ -22,6 +22,9 @@
  *   outbox+HTTP.
  * - WARDEN_INGEST_MIN_WRITE_INTERVAL_MS, when set, is handed to Warden (its
  *   write pacing; 0 writes as soon as the previous write ends).
+ * - BENCH_NOISY_EVERY=n makes every n-th benign event fire a noisy rule
+ *   (action-without-required-confirmation), so most batches are urgent and
+ *   skip the write pacing: what such a rule costs.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +44,8 @@ import { startWebhookReceiver } from './support/webhook-receiver.js';
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const TRIGGER_EVERY_MS = Number(process.env.BENCH_TRIGGER_EVERY_MS ?? 1000);
+/** Every n-th benign event fires a noisy rule (see SteadyProducerOptions.noisyEvery); 0: none. */
+const NOISY_EVERY = Number(process.env.BENCH_NOISY_EVERY ?? 0);
 /** Benign traffic only, before the first trigger: the consumer has joined and is at steady state. */
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 /**
@@ -162,7 +167,7 @@ async function main(): Promise<ScenarioResult> {
     const triggers = new Map<string, TriggerSent>();
     const load = startLoadMeter();
     const producer = spawnSteadyProducer(
-      { brokers, topic, rate: RATE, durationS: DURATION_S, tag, triggers: { everyMs: TRIGGER_EVERY_MS, startAfterS: WARMUP_S } },
+      { brokers, topic, rate: RATE, durationS: DURATION_S, tag, triggers: { everyMs: TRIGGER_EVERY_MS, startAfterS: WARMUP_S }, noisyEvery: NOISY_EVERY },
       {
         onTrigger: (t) => triggers.set(t.event_id, t),
         onProgress: (p) => {
@@ -319,6 +324,7 @@ async function main(): Promise<ScenarioResult> {
         warmup_s: WARMUP_S,
         broker_warmup_s: BROKER_WARMUP_S,
         trigger_every_ms: TRIGGER_EVERY_MS,
+        noisy_every: NOISY_EVERY,
         partitions: PARTITIONS,
         trigger: `agent (own principal per trigger) permission.grant on a restricted drive.folder, audience 12 → 40,000, scope team → org; fires ${TRIGGER_RULE} and ${TRIGGER_SIDE_RULE}`,
         arrival: 'producer Date.now() just before the kafkajs send carrying the trigger (= its occurred_at); "ack" = that send resolved (acks=-1)',

@@ -37,6 +37,12 @@ export interface SteadyProducerOptions {
   maxInFlight?: number;
   /** One trigger event (support/trigger-events.ts) every `everyMs`, the first after `startAfterS`. */
   triggers?: { everyMs: number; startAfterS: number };
+  /**
+   * Every n-th benign event is an agent's action that needed confirmation and
+   * went ahead without it (action-without-required-confirmation fires on
+   * each): a noisy rule, which keeps ingest's batches urgent. 0 or unset: none.
+   */
+  noisyEvery?: number;
 }
 
 export interface TriggerSent {
@@ -175,7 +181,10 @@ export async function runSteadyProducer(o: SteadyProducerOptions, hooks: SteadyP
         // Live traffic: each event occurred about when it is sent, as an agent gateway would report it.
         const occurredAt = new Date().toISOString();
         for (let k = 0; k < count; k++) {
-          const event = { ...benchEvent(benign++, o.tag), occurred_at: occurredAt };
+          const base = benchEvent(benign, o.tag);
+          const noisy = o.noisyEvery !== undefined && o.noisyEvery > 0 && benign % o.noisyEvery === 0;
+          benign++;
+          const event = { ...base, occurred_at: occurredAt, ...(noisy ? { action: { ...base.action, type: 'message.post', confirmation: { required: true, obtained: false } } } : {}) };
           const value = JSON.stringify(event);
           bytes += value.length;
           messages.push({ key: event.principal.id, value });

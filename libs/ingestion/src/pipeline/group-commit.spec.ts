@@ -231,6 +231,38 @@ describe('group commit', () => {
         expect(writes.map((w) => w.group)).toEqual([[[1]], [[2]]]);
       });
 
+      it('starts early from a budget: two at once, then one a second; past it, it is paced (a rule that fires all the time)', async () => {
+        const { writes, write } = controlledWriter();
+        const time = manualTime();
+        const commit = new GroupCommit(write, 100, { minIntervalMs: 200, early: { burst: 2, everyMs: 1_000 }, now: time.now, sleep: time.sleep });
+        const urgentRightAfterAWrite = async (item: number) => {
+          writes.at(-1)?.finish();
+          await settle();
+          time.advance(10);
+          void commit.submit('t1', [item], { urgent: true });
+          await settle();
+        };
+        void commit.submit('t1', [0]);
+        await settle();
+        await urgentRightAfterAWrite(1);
+        await urgentRightAfterAWrite(2);
+        expect(writes.map((w) => w.group)).toEqual([[[0]], [[1]], [[2]]]);
+        expect(time.sleeps).toEqual([]);
+        // The budget is spent: the third waits out the interval like any other.
+        await urgentRightAfterAWrite(3);
+        expect(writes).toHaveLength(3);
+        expect(time.sleeps.map((s) => s.ms)).toEqual([190]);
+        time.advance(190);
+        time.sleeps[0].wake();
+        await settle();
+        expect(writes.map((w) => w.group)).toHaveLength(4);
+        // A second on, one more early start.
+        time.advance(1_000);
+        await urgentRightAfterAWrite(4);
+        expect(writes).toHaveLength(5);
+        expect(time.sleeps).toHaveLength(1);
+      });
+
       it('hastens only its own key, and the submissions after it are paced again', async () => {
         const { writes, time, commit } = pacedCommit();
         void commit.submit('t1', [1]);

@@ -10,12 +10,16 @@
  * (and on merging its part later) whatever its size, so at moderate rates
  * writing as soon as the last write ends made many small inserts whose fixed
  * cost filled the machine; waiting a little writes the same events in fewer.
- * An urgent submission (one someone waits on, such as an event a rule may
- * alert on) is not held for the pacing: its group starts as soon as the write
- * under way, if any, is over.
+ * An urgent submission (an event a rule may alert on, say) is not held for
+ * the pacing: its group starts as soon as the write under way, if any, is
+ * over. Such early starts draw on a small budget per key (`early`), so a
+ * key whose submissions are always urgent (a noisy rule) is paced again
+ * instead of writing as fast as its inserts end.
  */
 export interface GroupCommitPacing {
   minIntervalMs: number;
+  /** Early starts per key: at most `burst` at once, one more every `everyMs`. Default: none held back. */
+  early?: { burst: number; everyMs: number };
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -27,6 +31,8 @@ export class GroupCommit<T, R> {
   private readonly lastStarted = new Map<string, number>();
   /** Per key, ends the pacing wait under way early (expedite). */
   private readonly waking = new Map<string, () => void>();
+  /** Per key, the early starts left in its budget, as of `at`. */
+  private readonly earlyBudget = new Map<string, { left: number; at: number }>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -57,7 +63,7 @@ export class GroupCommit<T, R> {
       if (queue) queue.push(submission);
       else this.queues.set(key, [submission]);
       if (!this.writing.has(key)) void this.drain(key);
-      else if (submission.urgent) this.expedite(key);
+      else if (submission.urgent && this.waking.has(key) && this.startEarly(key)) this.expedite(key);
     });
   }
 
@@ -95,7 +101,7 @@ export class GroupCommit<T, R> {
   /** Waits until the key's next write may start: `minIntervalMs` after its previous one started, or at once for an urgent submission. */
   private async pace(key: string): Promise<void> {
     const wait = (this.lastStarted.get(key) ?? Number.NEGATIVE_INFINITY) + this.pacing.minIntervalMs - this.now();
-    if (wait <= 0 || this.queues.get(key)?.some((s) => s.urgent)) return;
+    if (wait <= 0 || (this.queues.get(key)?.some((s) => s.urgent) && this.startEarly(key))) return;
     await new Promise<void>((resolve) => {
       let over = false;
       const wake = () => {
@@ -107,6 +113,21 @@ export class GroupCommit<T, R> {
       this.waking.set(key, wake);
       void this.sleep(wait).then(wake);
     });
+  }
+
+  /** Takes one early start from the key's budget, if one is left. */
+  private startEarly(key: string): boolean {
+    const early = this.pacing.early;
+    if (!early) return true;
+    const now = this.now();
+    const budget = this.earlyBudget.get(key) ?? { left: early.burst, at: now };
+    const left = Math.min(early.burst, budget.left + (now - budget.at) / early.everyMs);
+    if (left < 1) {
+      this.earlyBudget.set(key, { left, at: now });
+      return false;
+    }
+    this.earlyBudget.set(key, { left: left - 1, at: now });
+    return true;
   }
 
   private take(key: string): Submission<T, R>[] {

@@ -31,6 +31,15 @@ const MAX_GROUP_EVENTS = 50_000;
  */
 const MAX_SETTLING_RUNS = 8;
 
+/**
+ * Urgent batches skip the pacing at most twice at once and once a second
+ * after that, per tenant. A rule that fires all the time would otherwise
+ * unpace every write: at 5,000 events/s with one event in 500 firing, Warden
+ * wrote 645 inserts a run against 294 and used 1.12 cores against 0.73.
+ * Past the budget an urgent batch waits at most the interval, as before.
+ */
+const EARLY_WRITES = { burst: 2, everyMs: 1_000 };
+
 interface PreparedEvent {
   event: AgentAction;
   row: AgentActionRow;
@@ -160,7 +169,7 @@ export class IngestService {
     @Inject(WARDEN_CONFIG) config: Pick<WardenConfig, 'ingest'>,
   ) {
     metrics.observeOwedDigests(() => digests.owedBatches());
-    this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs });
+    this.commits = new GroupCommit((tenant, group) => this.writeGroup(tenant, group), MAX_GROUP_EVENTS, { minIntervalMs: config.ingest.minWriteIntervalMs, early: EARLY_WRITES });
     // Paced like the writes: a lookup of a few hundred ids costs the engine about as much as
     // one of a thousand (it reads the event_id column of the recent parts either way), so more
     // than one per write is waste. A write whose batches' check still waits out that pacing starts it.
@@ -170,7 +179,7 @@ export class IngestService {
         return group.map(() => stored);
       },
       MAX_GROUP_EVENTS,
-      { minIntervalMs: config.ingest.minWriteIntervalMs },
+      { minIntervalMs: config.ingest.minWriteIntervalMs, early: EARLY_WRITES },
     );
   }
 
