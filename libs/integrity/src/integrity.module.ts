@@ -44,8 +44,7 @@ const DIGEST_ATTEMPTS = 5;
           policy: config.retry,
           maxAttempts: DIGEST_ATTEMPTS,
           onRetry: (error, attempt, delayMs) =>
-            // The engine's message may quote the statement: its start says what failed.
-            logger.warn({ attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } }, 'storing a digest failed; retrying'),
+            logger.warn({ attempt, retry_in_ms: delayMs, err: error }, 'storing a digest failed; retrying'),
         }),
     },
     {

@@ -11,10 +11,10 @@ const MAX_ERROR_FRAMES = 4;
  * stack and causes: that is what fixing it takes. Any other error (the
  * engine, the network, a domain rule) keeps its type, code, a domain error's
  * metadata, the start of its message and of its stack, and its cause's type
- * and message start: the
- * embedded engine's message quotes the failing statement (ids, literals,
- * even row data) and repeats it through each cause, which made one log line
- * several KiB of what the first 300 characters already said.
+ * and message start: the embedded engine's message quotes the failing
+ * statement (ids, literals, even row data) and repeats it through each
+ * cause, which made one log line several KiB of what the first 300
+ * characters already said. Log an error as `err`, whole: this cuts it.
  */
 export function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;

@@ -130,8 +130,7 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
       shouldContinue: () => !this.stopping,
       onRetry: (error, attempt, delayMs) => {
         this.counters.write_retries++;
-        // The engine's message may quote the statement: its start says what failed.
-        this.logger.warn({ attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } }, 'writing detections failed; retrying');
+        this.logger.warn({ attempt, retry_in_ms: delayMs, err: error }, 'writing detections failed; retrying');
       },
     });
   }
@@ -258,7 +257,8 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     const owed = await this.announce(raised, events, ingestedAt);
     if (owed.length === 0) return;
     const id = this.nextBatch++;
-    this.inFlight.set(id, justAfter(checkpoint));
+    // In flight just after the checkpoint: it stays there.
+    this.inFlight.set(id, oneMicrosecondFrom(checkpoint, 1));
     this.unstored.set(id, { detections: raised, context: { ingestedAt, events }, written: true, owed, finish: () => this.inFlight.delete(id) });
     this.logger.warn({ listeners: owed, detections: raised.length }, 'listeners failed during the catch-up; called again on the checkpoint timer');
   }
@@ -355,7 +355,7 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
         try {
           await this.detections.insert(batch.detections, instantFromDate(new Date()));
         } catch (error) {
-          this.logger.warn({ batches: this.unstored.size, err: { message: (error as Error).message.slice(0, 300) } }, 'detections still not written; the checkpoint stays before them');
+          this.logger.warn({ batches: this.unstored.size, err: error }, 'detections still not written; the checkpoint stays before them');
           return;
         }
         batch.written = true;
@@ -378,9 +378,7 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
     const pending = [...this.inFlight.values(), ...(unfollowed ? [toClickHouseDateTime64(unfollowed)] : [])].sort()[0];
     let through = this.completedThrough;
     if (pending !== undefined) {
-      const p = fromClickHouseDateTime64(pending);
-      const before = p.micros > 0 ? { ...p, micros: p.micros - 1 } : { epochSeconds: p.epochSeconds - 1, micros: 999_999 };
-      const bound = toClickHouseDateTime64(before);
+      const bound = oneMicrosecondFrom(pending, -1);
       through = through === null || bound < through ? bound : through;
     }
     if (through === null || through === this.savedCheckpoint) return;
@@ -393,8 +391,11 @@ export class DetectionService implements OnApplicationBootstrap, BeforeApplicati
   }
 }
 
-/** The next instant after a DateTime64(6) text: what is in flight there keeps the checkpoint at `at`. */
-function justAfter(at: string): string {
+/** The DateTime64(6) text one microsecond after (1) or before (−1) `at`: the checkpoint's bounds around what is in flight. */
+function oneMicrosecondFrom(at: string, step: 1 | -1): string {
   const t = fromClickHouseDateTime64(at);
-  return toClickHouseDateTime64(t.micros < 999_999 ? { ...t, micros: t.micros + 1 } : { epochSeconds: t.epochSeconds + 1, micros: 0 });
+  const micros = t.micros + step;
+  if (micros < 0) return toClickHouseDateTime64({ epochSeconds: t.epochSeconds - 1, micros: 999_999 });
+  if (micros > 999_999) return toClickHouseDateTime64({ epochSeconds: t.epochSeconds + 1, micros: 0 });
+  return toClickHouseDateTime64({ ...t, micros });
 }

@@ -240,8 +240,7 @@ export class KafkaIngestor implements OnApplicationBootstrap, BeforeApplicationS
             if (!paused) this.pauseForRetry(topic, partition);
             paused = true;
             this.logger.warn(
-              // The engine's message quotes the statement, event ids and all: the start of it says what failed.
-              { topic, partition, attempt, retry_in_ms: delayMs, err: { message: (error as Error).message.slice(0, 300) } },
+              { topic, partition, attempt, retry_in_ms: delayMs, err: error },
               'storing a chunk failed; partition paused, retrying',
             );
             // The chunk outlives its batch: once kafkajs has moved on, this heartbeat may be refused, and the next fetch sends one anyway.

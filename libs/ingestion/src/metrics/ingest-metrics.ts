@@ -42,7 +42,7 @@ export interface IngestMetricsSnapshot {
   duplicates: number;
   rejected: Record<string, number>;
   storage_failures: number;
-  /** Batches written without waiting out the write pacing, because a step after storage (detection) may act on them. */
+  /** Batches the write pacing held that a step after storage (detection) may act on: they skip it, within the early-start budget. */
   urgent_batches: number;
   batch_size: ReturnType<Reservoir['snapshot']>;
   insert_latency_ms: ReturnType<Reservoir['snapshot']>;

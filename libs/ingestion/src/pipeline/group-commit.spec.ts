@@ -99,10 +99,10 @@ describe('group commit', () => {
     }
 
     /** A group commit paced at 200 ms, on the test's clock, with writes the test finishes. */
-    function pacedCommit() {
+    function pacedCommit(early?: { burst: number; everyMs: number }) {
       const { writes, write } = controlledWriter();
       const time = manualTime();
-      return { writes, time, commit: new GroupCommit(write, 100, { minIntervalMs: 200, now: time.now, sleep: time.sleep }) };
+      return { writes, time, commit: new GroupCommit(write, 100, { minIntervalMs: 200, early, now: time.now, sleep: time.sleep }) };
     }
 
     it('starts the next write no sooner than the interval after the previous one started, with all that arrived meanwhile', async () => {
@@ -199,7 +199,7 @@ describe('group commit', () => {
         void commit.submit('t1', [2]);
         await settle();
         expect(time.sleeps.map((s) => s.ms)).toEqual([200]);
-        void commit.submit('t1', [3], { urgent: true });
+        void commit.submit('t1', [3], { urgent: () => true });
         await settle();
         expect(writes.map((w) => w.group)).toEqual([[[1]], [[2], [3]]]);
       });
@@ -208,7 +208,7 @@ describe('group commit', () => {
         const { writes, time, commit } = pacedCommit();
         void commit.submit('t1', [1]);
         await settle();
-        void commit.submit('t1', [2], { urgent: true });
+        void commit.submit('t1', [2], { urgent: () => true });
         time.advance(20);
         await settle();
         expect(writes).toHaveLength(1);
@@ -225,21 +225,19 @@ describe('group commit', () => {
         writes[0].finish();
         await settle();
         time.advance(30);
-        void commit.submit('t1', [2], { urgent: true });
+        void commit.submit('t1', [2], { urgent: () => true });
         await settle();
         expect(time.sleeps).toEqual([]);
         expect(writes.map((w) => w.group)).toEqual([[[1]], [[2]]]);
       });
 
       it('starts early from a budget: two at once, then one a second; past it, it is paced (a rule that fires all the time)', async () => {
-        const { writes, write } = controlledWriter();
-        const time = manualTime();
-        const commit = new GroupCommit(write, 100, { minIntervalMs: 200, early: { burst: 2, everyMs: 1_000 }, now: time.now, sleep: time.sleep });
+        const { writes, time, commit } = pacedCommit({ burst: 2, everyMs: 1_000 });
         const urgentRightAfterAWrite = async (item: number) => {
           writes.at(-1)?.finish();
           await settle();
           time.advance(10);
-          void commit.submit('t1', [item], { urgent: true });
+          void commit.submit('t1', [item], { urgent: () => true });
           await settle();
         };
         void commit.submit('t1', [0]);
@@ -263,6 +261,20 @@ describe('group commit', () => {
         expect(time.sleeps).toHaveLength(1);
       });
 
+      it('is asked whether it is only when the pacing would hold it, and once', async () => {
+        const { writes, time, commit } = pacedCommit();
+        const asked = { idle: 0, held: 0 };
+        void commit.submit('t1', [1], { urgent: () => (asked.idle++, true) });
+        await settle();
+        writes[0].finish();
+        void commit.submit('t1', [2], { urgent: () => (asked.held++, false) });
+        await settle();
+        void commit.submit('t1', [3]);
+        await settle();
+        expect(asked).toEqual({ idle: 0, held: 1 });
+        expect(time.sleeps.map((s) => s.ms)).toEqual([200]);
+      });
+
       it('hastens only its own key, and the submissions after it are paced again', async () => {
         const { writes, time, commit } = pacedCommit();
         void commit.submit('t1', [1]);
@@ -270,7 +282,7 @@ describe('group commit', () => {
         await settle();
         writes.forEach((w) => w.finish());
         void commit.submit('t1', [2]);
-        void commit.submit('t2', [8], { urgent: true });
+        void commit.submit('t2', [8], { urgent: () => true });
         await settle();
         expect(writes.map((w) => `${w.key}:${JSON.stringify(w.group)}`)).toEqual(['t1:[[1]]', 't2:[[9]]', 't2:[[8]]']);
         writes[2].finish();

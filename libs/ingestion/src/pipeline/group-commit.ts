@@ -12,7 +12,8 @@
  * cost filled the machine; waiting a little writes the same events in fewer.
  * An urgent submission (an event a rule may alert on, say) is not held for
  * the pacing: its group starts as soon as the write under way, if any, is
- * over. Such early starts draw on a small budget per key (`early`), so a
+ * over. Whether it is urgent is asked only once the pacing would hold it, so
+ * a key whose writes are never held (a backlog) never pays for the asking. Such early starts draw on a small budget per key (`early`), so a
  * key whose submissions are always urgent (a noisy rule) is paced again
  * instead of writing as fast as its inserts end.
  */
@@ -53,17 +54,18 @@ export class GroupCommit<T, R> {
 
   /**
    * Resolves once these items are written (with the rest of their group), or
-   * rejects with the group's failure. `urgent`: the group that takes them does
-   * not wait out the pacing (it still waits for the key's write under way).
+   * rejects with the group's failure. `urgent`, asked at most once and only
+   * if the pacing would hold these items: when true, the group that takes them
+   * does not wait out the pacing (it still waits for the key's write under way).
    */
-  submit(key: string, items: T[], options: { urgent?: boolean } = {}): Promise<R> {
+  submit(key: string, items: T[], options: { urgent?: () => boolean } = {}): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const queue = this.queues.get(key);
-      const submission = { items, urgent: options.urgent === true, resolve, reject };
+      const submission = { items, urgent: options.urgent ? once(options.urgent) : () => false, resolve, reject };
       if (queue) queue.push(submission);
       else this.queues.set(key, [submission]);
       if (!this.writing.has(key)) void this.drain(key);
-      else if (submission.urgent && this.waking.has(key) && this.startEarly(key)) this.expedite(key);
+      else if (this.waking.has(key) && submission.urgent() && this.startEarly(key)) this.expedite(key);
     });
   }
 
@@ -101,7 +103,7 @@ export class GroupCommit<T, R> {
   /** Waits until the key's next write may start: `minIntervalMs` after its previous one started, or at once for an urgent submission. */
   private async pace(key: string): Promise<void> {
     const wait = (this.lastStarted.get(key) ?? Number.NEGATIVE_INFINITY) + this.pacing.minIntervalMs - this.now();
-    if (wait <= 0 || (this.queues.get(key)?.some((s) => s.urgent) && this.startEarly(key))) return;
+    if (wait <= 0 || (this.queues.get(key)?.some((s) => s.urgent()) && this.startEarly(key))) return;
     await new Promise<void>((resolve) => {
       let over = false;
       const wake = () => {
@@ -145,7 +147,12 @@ export class GroupCommit<T, R> {
 
 interface Submission<T, R> {
   items: T[];
-  urgent: boolean;
+  urgent: () => boolean;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
+}
+
+function once(ask: () => boolean): () => boolean {
+  let answer: boolean | undefined;
+  return () => (answer ??= ask());
 }

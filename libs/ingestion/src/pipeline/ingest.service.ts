@@ -103,8 +103,8 @@ export type AfterStoreHook = (events: AgentAction[], ingestedAt: UtcInstant) => 
 export type BeforeInsertHook = (events: AgentAction[]) => void;
 
 /**
- * Asked of each tenant's share of a store before it joins the tenant's
- * write: true if a step that follows storage may act on these events at once
+ * Asked of a tenant's share of a store while the write pacing holds it (at
+ * most once): true if a step that follows storage may act on these events at once
  * (detection: an event some rule could fire on). Their dedupe check and write
  * then skip the pacing, so an alert does not wait for a fuller insert; the
  * rest of the traffic is still batched. It must be quick (it sees every
@@ -248,8 +248,9 @@ export class IngestService {
         // The CPU-heavy part (flattening, canonical payloads, their hashes) runs
         // before joining the tenant's queue, so one batch is prepared while another is written.
         const prepared = tenantEvents.map(prepare);
-        const urgent = this.isUrgent(tenantEvents);
-        if (urgent) this.metrics.recordUrgentBatch();
+        // Asked by the check or the write, whichever the pacing holds first; the other reuses the answer.
+        let judged: boolean | undefined;
+        const urgent = () => (judged ??= this.isUrgent(tenantEvents));
         this.earlyChecks.set(prepared, this.checkEarly(tenant, prepared, urgent));
         return this.commits.submit(tenant, prepared, { urgent });
       }),
@@ -308,10 +309,15 @@ export class IngestService {
 
   private isUrgent(events: readonly AgentAction[]): boolean {
     for (const { name, test } of this.urgencyTests) {
+      let urgent: boolean;
       try {
-        if (test(events)) return true;
+        urgent = test(events);
       } catch (error) {
         this.logger.warn({ step: name, events: events.length, err: error }, 'urgency test failed; the batch is written without pacing');
+        urgent = true;
+      }
+      if (urgent) {
+        this.metrics.recordUrgentBatch();
         return true;
       }
     }
@@ -319,7 +325,7 @@ export class IngestService {
   }
 
   /** Asks the log which of a submission's events it has, now, while earlier writes are still under way. */
-  private checkEarly(tenant: string, batch: PreparedEvent[], urgent: boolean): EarlyCheck {
+  private checkEarly(tenant: string, batch: PreparedEvent[], urgent: () => boolean): EarlyCheck {
     const after = this.writesOf(tenant).startCheck();
     // A failed check is asked again by the write; until then nothing waits on it.
     return { after, stored: this.checks.submit(tenant, batch, { urgent }).catch(() => null) };
